@@ -1,0 +1,1 @@
+"""Canopy's Spark jobs: shared code shipped to executors as a zip (--py-files)."""

@@ -1,0 +1,98 @@
+"""Featurize a labelled image folder on the executors with onnxruntime (mapInPandas).
+
+Layout: <root>/<split>/<label>/<file>. Files are read with Spark's binaryFile source so the
+root may be any Hadoop URI. A file that does not decode becomes a row with an `error` and no
+features: it is counted and skipped, never fatal.
+"""
+import hashlib
+import posixpath
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import functions as F
+
+from canopy_jobs import images, storage
+
+FEATURE_SCHEMA = "split string, path string, label string, features array<float>, error string"
+_sessions = {}
+
+
+def label_directories(spark, root: str, split: str) -> list:
+    return storage.child_directories(spark, storage.join(root, split))
+
+
+def list_images(spark, root: str, split: str, sample_fraction: float, seed: int):
+    """(split, path, content) of every file under root/split/<label>/, sampled per file.
+
+    The sample keeps a file when a hash of its path and the seed falls under the fraction:
+    deterministic whatever the partitioning, and the same fraction of every class in expectation.
+    """
+    frame = (
+        spark.read.format("binaryFile")
+        .load(storage.join(root, split, "*", "*"))
+        .select(F.lit(split).alias("split"), "path", "content")
+    )
+    if sample_fraction < 1.0:
+        bucket = F.abs(F.xxhash64("path", F.lit(seed))) % 1_000_000
+        frame = frame.where(bucket < int(sample_fraction * 1_000_000))
+    return frame
+
+
+def _session(model_bytes: bytes):
+    """One InferenceSession per Python worker and model; one intra-op thread per Spark task."""
+    import onnxruntime as ort
+
+    key = hashlib.sha256(model_bytes).hexdigest()
+    if key not in _sessions:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        _sessions[key] = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    return _sessions[key]
+
+
+def featurize_batches(model_bytes_broadcast, preprocessing: dict, batch_size: int, input_name: str, output_name: str):
+    """The mapInPandas function: decode, preprocess, run the featurizer batch_size images at a time."""
+
+    def featurize(frames):
+        session = _session(model_bytes_broadcast.value)
+        for frame in frames:
+            features, errors = [], []
+            contents = list(frame["content"])
+            for start in range(0, len(contents), batch_size):
+                tensors = []
+                for content in contents[start:start + batch_size]:
+                    try:
+                        tensors.append(images.to_tensor(images.decode_rgb(bytes(content)), preprocessing))
+                        errors.append(None)
+                    except Exception as error:  # an undecodable file is data, not a job failure
+                        tensors.append(None)
+                        errors.append(f"{type(error).__name__}: {error}")
+                good = [tensor for tensor in tensors if tensor is not None]
+                output = iter(session.run([output_name], {input_name: np.stack(good)})[0] if good else [])
+                features.extend(None if tensor is None else next(output).astype(np.float32) for tensor in tensors)
+            yield pd.DataFrame({
+                "split": frame["split"],
+                "path": frame["path"],
+                "label": [unquote(posixpath.basename(posixpath.dirname(path))) for path in frame["path"]],
+                "features": features,
+                "error": errors,
+            })
+
+    return featurize
+
+
+def featurize(spark, frame, model_bytes: bytes, preprocessing: dict, batch_size: int,
+              input_name: str = "image", output_name: str = "features"):
+    """Featurize a frame from list_images into FEATURE_SCHEMA rows."""
+    # Arrow batches of raw image bytes: small enough for large photos, large enough to amortise.
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "512")
+    parallelism = spark.sparkContext.defaultParallelism
+    # binaryFile makes one partition per few files; a few large tasks keep the
+    # per-task overhead (worker start, session lookup) small next to the CNN.
+    frame = frame.coalesce(max(1, parallelism * 4))
+    broadcast = spark.sparkContext.broadcast(model_bytes)
+    return frame.mapInPandas(
+        featurize_batches(broadcast, preprocessing, batch_size, input_name, output_name), FEATURE_SCHEMA
+    )

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Local runner: spark-submit one of the jobs with the project's venv and Java, shipping the
+# canopy_jobs package as --py-files exactly as a Livy batch on HDInsight gets it.
+#   jobs/spark-submit.sh image_train.py --input ... --output ...
+# Environment: CANOPY_SPARK_MASTER (default local[2]), CANOPY_SPARK_DRIVER_MEMORY (default 4g),
+# CANOPY_SPARK_SHUFFLE_PARTITIONS (default 8), JAVA_HOME (else java on PATH).
+set -euo pipefail
+
+JOBS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$JOBS_DIR/.venv"
+
+if [ $# -lt 1 ]; then
+  echo "usage: jobs/spark-submit.sh <job.py> [job arguments...]" >&2
+  exit 2
+fi
+if [ ! -x "$VENV/bin/spark-submit" ] || [ ! -x "$VENV/bin/python" ]; then
+  echo "spark-submit.sh: the jobs virtual environment is missing ($VENV); run jobs/setup.sh first" >&2
+  exit 3
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+if ! "$JAVA" -version >/dev/null 2>&1; then
+  echo "spark-submit.sh: Java not found (${JAVA_HOME:+JAVA_HOME=$JAVA_HOME, }PATH=$PATH); install a JDK 17 (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME" >&2
+  exit 3
+fi
+
+SCRIPT="$1"
+shift
+if [ ! -f "$SCRIPT" ] && [ -f "$JOBS_DIR/$SCRIPT" ]; then
+  SCRIPT="$JOBS_DIR/$SCRIPT"
+fi
+if [ ! -f "$SCRIPT" ]; then
+  echo "spark-submit.sh: no such job script: $SCRIPT" >&2
+  exit 2
+fi
+
+# One bundle per run: several candidates may be submitted at once.
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/canopy-submit.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+"$VENV/bin/python" "$JOBS_DIR/canopy_jobs/bundle.py" "$JOBS_DIR" "$WORK/canopy_jobs.zip"
+
+export PYSPARK_PYTHON="$VENV/bin/python"
+export PYSPARK_DRIVER_PYTHON="$VENV/bin/python"
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+LOG_CONF="-Dlog4j2.configurationFile=file:$JOBS_DIR/conf/log4j2.properties"
+
+set +e
+"$VENV/bin/spark-submit" \
+  --master "${CANOPY_SPARK_MASTER:-local[2]}" \
+  --driver-memory "${CANOPY_SPARK_DRIVER_MEMORY:-4g}" \
+  --driver-java-options "$LOG_CONF" \
+  --conf spark.ui.enabled="${CANOPY_SPARK_UI:-false}" \
+  --conf spark.sql.shuffle.partitions="${CANOPY_SPARK_SHUFFLE_PARTITIONS:-8}" \
+  --py-files "$WORK/canopy_jobs.zip" \
+  "$SCRIPT" "$@"
+status=$?
+set -e
+exit $status
