@@ -1,0 +1,116 @@
+import packageJson from '../package.json';
+
+/**
+ * The only reader of `process.env`. Everything the app is configured with is validated here
+ * once, at start, and handed around frozen.
+ */
+export type Runtime = 'local' | 'azure';
+
+export interface StorageConfig {
+  /** Local: a connection string (Azurite). Azure: the account's blob endpoint, reached with the managed identity. */
+  connectionString?: string;
+  blobServiceUri?: string;
+  queueServiceUri?: string;
+}
+
+export interface CosmosConfig {
+  endpoint: string;
+  database: string;
+  /** Only the local emulator's well-known key; in Azure the managed identity is used. */
+  emulatorKey?: string;
+  /** The emulator's certificate is self-signed: verification is relaxed for this client only. */
+  emulator: boolean;
+}
+
+export interface CanopyConfig {
+  runtime: Runtime;
+  version: string;
+  storage: StorageConfig;
+  cosmos: CosmosConfig;
+  healthTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Canopy configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** The settings the app reads in Azure mode; infra/ must set exactly these. */
+export const azureSettingNames = [
+  'CANOPY_RUNTIME',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__queueServiceUri',
+  'CANOPY_COSMOS_ENDPOINT',
+  'CANOPY_COSMOS_DATABASE',
+] as const;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function isUrl(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
+  const problems: string[] = [];
+  const runtime = (env.CANOPY_RUNTIME ?? 'local') as Runtime;
+  if (runtime !== 'local' && runtime !== 'azure')
+    problems.push(`CANOPY_RUNTIME must be "local" or "azure" (got "${String(env.CANOPY_RUNTIME)}").`);
+
+  const storage: StorageConfig = {};
+  if (runtime === 'azure') {
+    storage.blobServiceUri = env.AzureWebJobsStorage__blobServiceUri;
+    storage.queueServiceUri = env.AzureWebJobsStorage__queueServiceUri;
+    if (!storage.blobServiceUri || !isUrl(storage.blobServiceUri, ['https:']))
+      problems.push('AzureWebJobsStorage__blobServiceUri must be the https blob endpoint of the storage account.');
+    if (!storage.queueServiceUri || !isUrl(storage.queueServiceUri, ['https:']))
+      problems.push('AzureWebJobsStorage__queueServiceUri must be the https queue endpoint of the storage account.');
+  } else {
+    storage.connectionString = env.AzureWebJobsStorage;
+    if (!storage.connectionString) problems.push('AzureWebJobsStorage must hold the local storage (Azurite) connection string.');
+  }
+
+  const endpoint = env.CANOPY_COSMOS_ENDPOINT ?? '';
+  if (!isUrl(endpoint, ['https:'])) problems.push('CANOPY_COSMOS_ENDPOINT must be the https endpoint of the Cosmos DB account.');
+  const emulatorKey = env.CANOPY_COSMOS_EMULATOR_KEY;
+  if (runtime === 'azure' && emulatorKey)
+    problems.push('CANOPY_COSMOS_EMULATOR_KEY is for the local emulator only; in Azure the managed identity is used.');
+  if (runtime === 'local' && !emulatorKey)
+    problems.push('CANOPY_COSMOS_EMULATOR_KEY must hold the Cosmos DB emulator key when CANOPY_RUNTIME is local.');
+
+  const healthTimeoutMs = Number(env.CANOPY_HEALTH_TIMEOUT_MS ?? 3000);
+  if (!Number.isInteger(healthTimeoutMs) || healthTimeoutMs <= 0) problems.push('CANOPY_HEALTH_TIMEOUT_MS must be a positive integer.');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    runtime,
+    version: packageJson.version,
+    storage,
+    cosmos: {
+      endpoint,
+      database: env.CANOPY_COSMOS_DATABASE ?? 'canopy',
+      emulatorKey: runtime === 'local' ? emulatorKey : undefined,
+      emulator: runtime === 'local',
+    },
+    healthTimeoutMs,
+  });
+}
+
+let loaded: CanopyConfig | undefined;
+
+/** The process's configuration, read from the environment on first use. */
+export function config(): CanopyConfig {
+  loaded ??= loadConfig(process.env);
+  return loaded;
+}
