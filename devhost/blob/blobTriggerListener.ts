@@ -40,6 +40,9 @@ function isStatus(err: unknown, ...codes: number[]): boolean {
   return err instanceof RestError && codes.includes(err.statusCode ?? 0);
 }
 
+/** Listings give ETags bare, property reads quote them; receipts and messages use the bare form. */
+const bareEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
+
 const encode = (m: BlobTriggerMessage): string => Buffer.from(JSON.stringify(m)).toString('base64');
 const decode = (text: string): BlobTriggerMessage => JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as BlobTriggerMessage;
 
@@ -136,7 +139,7 @@ export class BlobTriggerListener {
       for await (const blob of w.container.listBlobsFlat()) {
         if (this.#stopped) return false;
         if (!w.pattern.match(blob.name)) continue;
-        const etag = blob.properties.etag ?? '';
+        const etag = bareEtag(blob.properties.etag);
         const key = `${w.functionId}|${blob.name}|${etag}`;
         if (this.#known.has(key)) continue;
         const receipt = this.#hosts.getBlockBlobClient(this.#receiptName(w, blob.name, etag));
@@ -200,13 +203,13 @@ export class BlobTriggerListener {
     let properties;
     try {
       properties = await blob.getProperties();
-      if (properties.etag !== message.ETag) {
+      if (bareEtag(properties.etag) !== message.ETag) {
         // A newer version replaced this one; it has its own receipt and message.
         await this.#completeReceipt(receipt);
         await done();
         return;
       }
-      content = await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: message.ETag } });
+      content = await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: properties.etag } });
     } catch (err) {
       if (isStatus(err, 404, 412)) {
         await this.#completeReceipt(receipt);

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { testPorts, testStateFile } from './testStack';
+
+type StackModule = typeof import('../../devhost/localStack/stack');
+
+/** Starts one Azurite + Cosmos emulator for the whole run (from the compiled devhost, as `npm start` does). */
+export default async function globalSetup(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startLocalStack } = require('../../dist/devhost/localStack/stack') as StackModule;
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-test-stack-'));
+  const stack = await startLocalStack(stateDir, testPorts).catch((err: Error) => {
+    throw new Error(
+      `${err.message} The test stack's ports come from CANOPY_TEST_BLOB_PORT, CANOPY_TEST_QUEUE_PORT, CANOPY_TEST_TABLE_PORT and CANOPY_TEST_COSMOS_PORT.`,
+    );
+  });
+  (globalThis as Record<string, unknown>).__canopyTestStack = stack;
+  fs.writeFileSync(testStateFile, JSON.stringify({ stateDir, pid: process.pid }));
+}

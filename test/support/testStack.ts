@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stackEndpoints, StackPorts } from '../../devhost/localStack/stack';
+
+/** Ports of the test stack: away from the defaults, so tests run beside a user's `npm start`. */
+export const testPorts: StackPorts = {
+  blob: Number(process.env.CANOPY_TEST_BLOB_PORT ?? 20000),
+  queue: Number(process.env.CANOPY_TEST_QUEUE_PORT ?? 20001),
+  table: Number(process.env.CANOPY_TEST_TABLE_PORT ?? 20002),
+  cosmos: Number(process.env.CANOPY_TEST_COSMOS_PORT ?? 20081),
+};
+
+export const testStateFile = path.join(os.tmpdir(), `canopy-test-stack-${process.getuid?.() ?? 0}.json`);
+
+export interface TestStackInfo {
+  stateDir: string;
+  pid: number;
+}
+
+export function readTestStack(): TestStackInfo {
+  return JSON.parse(fs.readFileSync(testStateFile, 'utf8')) as TestStackInfo;
+}
+
+export const testEndpoints = stackEndpoints('127.0.0.1', testPorts);
+
+/** App settings a devhost under test gets: the test stack's connection strings. */
+export function testAppSettings(): Record<string, string> {
+  return {
+    FUNCTIONS_WORKER_RUNTIME: 'node',
+    CANOPY_RUNTIME: 'local',
+    AzureWebJobsStorage: testEndpoints.storageConnectionString,
+    CANOPY_COSMOS_ENDPOINT: testEndpoints.cosmosEndpoint,
+    CANOPY_COSMOS_EMULATOR_KEY: testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, ''),
+  };
+}
