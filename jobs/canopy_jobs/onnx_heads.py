@@ -19,10 +19,11 @@ LABEL = "label"
 PROBABILITIES = "probabilities"
 
 
-def _model(nodes, initializers, feature_count: int, class_count: int, opset: int, ir_version: int):
+def _model(nodes, initializers, feature_count: int, class_count: int, opset: int, ir_version: int,
+           feature_type=TensorProto.FLOAT):
     graph = helper.make_graph(
         nodes, "canopy_head",
-        [helper.make_tensor_value_info(FEATURES, TensorProto.FLOAT, ["N", feature_count])],
+        [helper.make_tensor_value_info(FEATURES, feature_type, ["N", feature_count])],
         [helper.make_tensor_value_info(LABEL, TensorProto.INT64, ["N"]),
          helper.make_tensor_value_info(PROBABILITIES, TensorProto.FLOAT, ["N", class_count])],
         initializers,
@@ -34,25 +35,28 @@ def _model(nodes, initializers, feature_count: int, class_count: int, opset: int
     return model
 
 
-def linear_head(weights: np.ndarray, intercepts: np.ndarray, opset: int, ir_version: int):
+def linear_head(weights: np.ndarray, intercepts: np.ndarray, opset: int, ir_version: int, double_input=False):
     """K x D weights: margins = x W^T + b; label = argmax(margins); probabilities = softmax(margins).
 
     For logistic regression the softmax is the model's probability; for one-vs-rest SVM margins
-    it is only a monotone score (uncalibrated)."""
+    it is only a monotone score (uncalibrated). double_input: features arrive as double
+    (already scaled in double by a feature pipeline) rather than float."""
     class_count, feature_count = weights.shape
     initializers = [
         numpy_helper.from_array(weights.T.astype(np.float64), "head_weights"),
         numpy_helper.from_array(intercepts.astype(np.float64), "head_intercepts"),
     ]
-    nodes = [
-        helper.make_node("Cast", [FEATURES], ["head_features_double"], to=TensorProto.DOUBLE),
-        helper.make_node("MatMul", ["head_features_double", "head_weights"], ["head_products"]),
+    features = FEATURES if double_input else "head_features_double"
+    nodes = [] if double_input else [helper.make_node("Cast", [FEATURES], [features], to=TensorProto.DOUBLE)]
+    nodes += [
+        helper.make_node("MatMul", [features, "head_weights"], ["head_products"]),
         helper.make_node("Add", ["head_products", "head_intercepts"], ["head_margins"]),
         helper.make_node("Softmax", ["head_margins"], ["head_probabilities_double"], axis=1),
         helper.make_node("Cast", ["head_probabilities_double"], [PROBABILITIES], to=TensorProto.FLOAT),
         helper.make_node("ArgMax", ["head_margins"], [LABEL], axis=1, keepdims=0),
     ]
-    return _model(nodes, initializers, feature_count, class_count, opset, ir_version)
+    feature_type = TensorProto.DOUBLE if double_input else TensorProto.FLOAT
+    return _model(nodes, initializers, feature_count, class_count, opset, ir_version, feature_type)
 
 
 def _float_at_most(value: float) -> float:

@@ -58,13 +58,15 @@ def forest_stage_uri(spark, pipeline_uri: str) -> str:
 
 
 def build_head(spark, classifier: str, model, saved_model_uri: str, feature_count: int, class_count: int,
-               opset: int, ir_version: int):
+               opset: int, ir_version: int, double_input=False):
+    """saved_model_uri: where the classifier model itself (not a pipeline) was saved."""
     if classifier == "logistic_regression":
-        return onnx_heads.linear_head(model.coefficientMatrix.toArray(), model.interceptVector.toArray(), opset, ir_version)
+        return onnx_heads.linear_head(model.coefficientMatrix.toArray(), model.interceptVector.toArray(),
+                                      opset, ir_version, double_input)
     if classifier == "linear_svm":
         weights = np.stack([binary.coefficients.toArray() for binary in model.models])
         intercepts = np.asarray([binary.intercept for binary in model.models])
-        return onnx_heads.linear_head(weights, intercepts, opset, ir_version)
+        return onnx_heads.linear_head(weights, intercepts, opset, ir_version, double_input)
     tree_rows = spark.read.parquet(storage.join(saved_model_uri, "data")).collect()
     return onnx_heads.forest_head(tree_rows, feature_count, class_count, opset, ir_version)
 
