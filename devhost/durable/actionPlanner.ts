@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { EventType, HistoryEvent, historyEvent } from './historyEvents';
+import { entityInstanceId, InstanceMessage, RecordedAction } from './instanceModel';
+import { ActionType, DurableHttpRequestWire, flattenActions, inputJson, RetryOptionsWire, SdkAction } from './sdkActions';
+
+/** Work an episode's new actions start once its checkpoint is durable. */
+export type Effect =
+  | { kind: 'activity'; id: number; name: string; input?: string; retry?: RetryOptionsWire }
+  | { kind: 'timer'; id: number; fireAt: string }
+  | { kind: 'child'; id: number; name: string; childId: string; input?: string; retry?: RetryOptionsWire }
+  | { kind: 'send'; target: string; message: InstanceMessage }
+  | { kind: 'http'; id: number; request: DurableHttpRequestWire };
+
+export interface Plan {
+  events: HistoryEvent[];
+  recorded: RecordedAction[];
+  effects: Effect[];
+  nextId: number;
+  continueAsNew?: { input?: string };
+  nonDeterminism?: string;
+}
+
+export interface PlanInput {
+  instanceId: string;
+  actions: unknown;
+  recorded: RecordedAction[];
+  nextId: number;
+  now: Date;
+}
+
+function idsTaken(action: SdkAction, lastLockSize: number): number {
+  switch (action.actionType) {
+    case ActionType.WaitForExternalEvent:
+    case ActionType.ContinueAsNew:
+      return 0;
+    case ActionType.ReleaseEntities:
+      return lastLockSize;
+    default:
+      return 1;
+  }
+}
+
+function describe(action: SdkAction): string {
+  const type = ActionType[action.actionType] ?? `action type ${action.actionType}`;
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+      return `${type} '${action.functionName}'`;
+    case ActionType.WaitForExternalEvent:
+      return `${type} '${action.externalEventName}'`;
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity:
+      return `${type} '${action.instanceId}' operation '${action.operation}'`;
+    case ActionType.CallHttp:
+      return `${type} ${action.httpRequest?.method} ${action.httpRequest?.uri}`;
+    default:
+      return type;
+  }
+}
+
+function recordedName(action: SdkAction): string {
+  return describe(action);
+}
+
+/** A request id derived from the instance and sequence number, so a replay or a retry reuses it. */
+export function deterministicGuid(instanceId: string, id: number): string {
+  const hex = createHash('sha1').update(`${instanceId}:${id}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Matches the actions an episode returned against the ones earlier episodes recorded (the
+ * replayed prefix must be identical: that is the determinism check) and turns the new tail into
+ * history events and effects, numbering them as the SDK numbered its tasks.
+ */
+export function planActions(input: PlanInput): Plan {
+  const actions = flattenActions(input.actions);
+  const plan: Plan = { events: [], recorded: [], effects: [], nextId: input.nextId };
+  let lastLockSize = 0;
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i];
+    if (action.actionType === ActionType.LockEntities) lastLockSize = action.lockSet?.length ?? 0;
+    if (i < input.recorded.length) {
+      const before = input.recorded[i];
+      if (before.type !== action.actionType || before.name !== recordedName(action)) {
+        plan.nonDeterminism =
+          `Non-deterministic workflow detected: the orchestrator's action #${i} on replay is ${describe(action)}, ` +
+          `but the history recorded ${before.name}${before.id === undefined ? '' : ` (sequence number ${before.id})`}. ` +
+          'Orchestrator code must make the same calls in the same order on every replay.';
+        return plan;
+      }
+      continue;
+    }
+    const taken = idsTaken(action, lastLockSize);
+    const id = taken > 0 ? plan.nextId : undefined;
+    plan.nextId += taken;
+    plan.recorded.push({ type: action.actionType, name: recordedName(action), id, retry: action.retryOptions });
+    addNewAction(plan, action, id, input);
+  }
+  return plan;
+}
+
+function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, input: PlanInput): void {
+  const at = input.now;
+  const eventId = id ?? -1;
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry: {
+      const name = action.functionName ?? '';
+      const json = inputJson(action.input);
+      plan.events.push(historyEvent(EventType.TaskScheduled, { Name: name, Version: '', Input: json }, eventId, at));
+      plan.effects.push({ kind: 'activity', id: eventId, name, input: json, retry: action.retryOptions });
+      return;
+    }
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry: {
+      const name = action.functionName ?? '';
+      const json = inputJson(action.input);
+      const childId = action.instanceId || `${input.instanceId}:${String(eventId).padStart(4, '0')}`;
+      plan.events.push(
+        historyEvent(EventType.SubOrchestrationInstanceCreated, { Name: name, Version: '', InstanceId: childId, Input: json }, eventId, at),
+      );
+      plan.effects.push({ kind: 'child', id: eventId, name, childId, input: json, retry: action.retryOptions });
+      return;
+    }
+    case ActionType.CreateTimer: {
+      const fireAt = new Date(action.fireAt ?? at).toISOString();
+      plan.events.push(historyEvent(EventType.TimerCreated, { FireAt: fireAt }, eventId, at));
+      if (!action.isCanceled) plan.effects.push({ kind: 'timer', id: eventId, fireAt });
+      return;
+    }
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity: {
+      const signal = action.actionType === ActionType.SignalEntity;
+      const target = action.instanceId ?? '';
+      const requestId = deterministicGuid(input.instanceId, eventId);
+      const operationInput = action.input === undefined ? undefined : JSON.stringify(action.input);
+      const message: InstanceMessage = {
+        kind: 'entityOperation',
+        id: requestId,
+        op: action.operation ?? '',
+        input: operationInput,
+        signal,
+        parent: signal ? undefined : input.instanceId,
+      };
+      const request = { id: requestId, op: action.operation, signal, input: operationInput, parent: input.instanceId };
+      plan.events.push(historyEvent(EventType.EventSent, { InstanceId: target, Name: 'op', Input: JSON.stringify(request) }, eventId, at));
+      plan.effects.push({ kind: 'send', target, message });
+      return;
+    }
+    case ActionType.CallHttp: {
+      const request = action.httpRequest as DurableHttpRequestWire;
+      plan.events.push(
+        historyEvent(EventType.TaskScheduled, { Name: 'BuiltIn::HttpActivity', Version: '', Input: JSON.stringify(request) }, eventId, at),
+      );
+      plan.effects.push({ kind: 'http', id: eventId, request });
+      return;
+    }
+    case ActionType.LockEntities: {
+      const requestId = action.lockRequestId ?? deterministicGuid(input.instanceId, eventId);
+      const lockSet = (action.lockSet ?? []).map((e) => entityInstanceId(e.name, e.key)).sort();
+      plan.events.push(
+        historyEvent(
+          EventType.EventSent,
+          { InstanceId: lockSet[0] ?? '', Name: 'op', Input: JSON.stringify({ id: requestId, lockset: lockSet }) },
+          eventId,
+          at,
+        ),
+      );
+      plan.effects.push({
+        kind: 'send',
+        target: lockSet[0] ?? '',
+        message: {
+          kind: 'entityOperation',
+          id: requestId,
+          op: '__lock',
+          signal: false,
+          parent: input.instanceId,
+          input: JSON.stringify(lockSet),
+        },
+      });
+      return;
+    }
+    case ActionType.ReleaseEntities:
+      plan.effects.push({
+        kind: 'send',
+        target: '',
+        message: {
+          kind: 'entityOperation',
+          id: deterministicGuid(input.instanceId, eventId),
+          op: '__release',
+          signal: true,
+          parent: input.instanceId,
+        },
+      });
+      return;
+    case ActionType.ContinueAsNew:
+      plan.continueAsNew = { input: inputJson(action.input) };
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,250 @@
+import { odata, RestError, TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { HistoryEvent } from './historyEvents';
+import { InboxItem, InstanceMessage, InstanceMeta, LoadedInstance, RecordedAction, RuntimeStatus } from './instanceModel';
+import { PayloadStore } from './payloadStore';
+import { historyRowKey, historyRowPrefix, inboxRowKey, inboxRowPrefix, instanceIdOf, metaRowKey, partitionKeyOf } from './tableKeys';
+
+/** One episode's durable outcome, written as a single entity-group transaction on the instance's partition. */
+export interface Checkpoint {
+  meta: InstanceMeta;
+  /** Events appended to the history of `meta.generation` (the whole history when the generation is new). */
+  newEvents: HistoryEvent[];
+  newActions: RecordedAction[];
+  /** Inbox rows the episode consumed: deleted in the same transaction, so a message is applied once. */
+  consumed: string[];
+  /** Messages the instance sends itself (events carried over a continueAsNew), with their row keys. */
+  carried?: InboxItem[];
+}
+
+export interface IndexQuery {
+  createdTimeFrom?: string;
+  createdTimeTo?: string;
+  runtimeStatus?: RuntimeStatus[];
+  instanceIdPrefix?: string;
+  top?: number;
+  continuationToken?: string;
+}
+
+/** The Azure Table transaction limit is 100 operations; an episode consumes fewer messages so that its checkpoint fits. */
+export const maxMessagesPerCheckpoint = 45;
+
+function isStatus(err: unknown, status: number): boolean {
+  return err instanceof RestError && err.statusCode === status;
+}
+
+const metaTextFields = ['input', 'output', 'customStatus', 'entityState', 'recentRequests'] as const;
+
+/**
+ * The task hub in the app's storage account, laid out like the Azure Storage provider's:
+ * `<hub>Instances` (one row per instance, for queries), `<hub>History` (per instance partition:
+ * a `meta` row, one row per checkpointed episode, and inbox rows) and `<hub>-largemessages`.
+ */
+export class TaskHubStore {
+  readonly hubName: string;
+  readonly #history: TableClient;
+  readonly #instances: TableClient;
+  readonly #payloads: PayloadStore;
+  #blobSequence = 0;
+
+  constructor(connection: string, hubName: string, blobs: BlobServiceClient) {
+    this.hubName = hubName;
+    const options = { allowInsecureConnection: true };
+    this.#history = TableClient.fromConnectionString(connection, `${hubName}History`, options);
+    this.#instances = TableClient.fromConnectionString(connection, `${hubName}Instances`, options);
+    this.#payloads = new PayloadStore(blobs.getContainerClient(`${hubName.toLowerCase()}-largemessages`));
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([this.#history.createTable(), this.#instances.createTable(), this.#payloads.init()]);
+  }
+
+  /** Creates the instance's meta row; false when a row for that id already exists. */
+  async tryCreate(meta: InstanceMeta): Promise<boolean> {
+    try {
+      await this.#history.createEntity(await this.#metaRow(meta));
+    } catch (err) {
+      if (isStatus(err, 409)) return false;
+      throw err;
+    }
+    await this.writeIndex(meta);
+    return true;
+  }
+
+  async readMeta(instanceId: string): Promise<InstanceMeta | undefined> {
+    try {
+      const row = await this.#history.getEntity<Record<string, unknown>>(partitionKeyOf(instanceId), metaRowKey);
+      return await this.#parseMeta(instanceId, row);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async load(instanceId: string): Promise<LoadedInstance | undefined> {
+    const pk = partitionKeyOf(instanceId);
+    const rows: (Record<string, unknown> & { rowKey: string })[] = [];
+    for await (const row of this.#history.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk}` } }))
+      rows.push({ ...row, rowKey: row.rowKey ?? '' });
+    if (rows.length === 0) return undefined;
+    const metaRow = rows.find((r) => r.rowKey === metaRowKey);
+    const meta = metaRow && (await this.#parseMeta(instanceId, metaRow));
+    const prefix = historyRowPrefix(meta?.generation ?? 0);
+    const history: HistoryEvent[] = [];
+    const actions: RecordedAction[] = [];
+    const chunks = rows.filter((r) => meta && r.rowKey.startsWith(prefix)).sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1));
+    const texts = await Promise.all(chunks.map((r) => this.#payloads.unpack(r, 'data')));
+    for (const text of texts) {
+      const chunk = JSON.parse(text ?? '{}') as { e?: HistoryEvent[]; a?: RecordedAction[] };
+      history.push(...(chunk.e ?? []));
+      actions.push(...(chunk.a ?? []));
+    }
+    const inbox: InboxItem[] = rows
+      .filter((r) => r.rowKey.startsWith(inboxRowPrefix))
+      .sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1))
+      .map((r) => ({ rowKey: r.rowKey, message: JSON.parse(r.message as string) as InstanceMessage }));
+    return { meta, history, actions, inbox };
+  }
+
+  async checkpoint(cp: Checkpoint): Promise<void> {
+    const pk = partitionKeyOf(cp.meta.instanceId);
+    const ops: TransactionAction[] = [['upsert', await this.#metaRow(cp.meta), 'Replace']];
+    if (cp.newEvents.length > 0 || cp.newActions.length > 0) {
+      const rowKey = historyRowKey(cp.meta.generation, cp.meta.chunks - 1);
+      const row: Record<string, unknown> = { partitionKey: pk, rowKey };
+      await this.#payloads.pack(row, 'data', JSON.stringify({ e: cp.newEvents, a: cp.newActions }), `${pk}/${rowKey}.json`);
+      ops.push(['create', row as TableEntity]);
+    }
+    for (const rowKey of cp.consumed) ops.push(['delete', { partitionKey: pk, rowKey }]);
+    for (const item of cp.carried ?? []) ops.push(['create', { partitionKey: pk, rowKey: item.rowKey, message: JSON.stringify(item.message) }]);
+    await this.#history.submitTransaction(ops);
+  }
+
+  async appendMessage(instanceId: string, message: InstanceMessage): Promise<string> {
+    const rowKey = inboxRowKey();
+    await this.#history.createEntity({ partitionKey: partitionKeyOf(instanceId), rowKey, message: JSON.stringify(message) });
+    return rowKey;
+  }
+
+  async writeIndex(meta: InstanceMeta): Promise<void> {
+    await this.#instances.upsertEntity(
+      {
+        partitionKey: partitionKeyOf(meta.instanceId),
+        rowKey: '',
+        name: meta.name,
+        status: meta.status,
+        createdTime: meta.createdTime,
+        lastUpdatedTime: meta.lastUpdatedTime,
+      },
+      'Replace',
+    );
+  }
+
+  /** Ids of the instances the index lists, a page at a time. */
+  async listIndex(query: IndexQuery): Promise<{ instanceIds: string[]; continuationToken?: string }> {
+    const clauses: string[] = [];
+    if (query.createdTimeFrom) clauses.push(odata`createdTime ge ${query.createdTimeFrom}`);
+    if (query.createdTimeTo) clauses.push(odata`createdTime le ${query.createdTimeTo}`);
+    if (query.runtimeStatus?.length) clauses.push(`(${query.runtimeStatus.map((s) => odata`status eq ${s}`).join(' or ')})`);
+    if (query.instanceIdPrefix) {
+      const from = partitionKeyOf(query.instanceIdPrefix);
+      clauses.push(odata`PartitionKey ge ${from} and PartitionKey lt ${from + '\uffff'}`);
+    }
+    const pages = this.#instances
+      .listEntities({ queryOptions: { filter: clauses.join(' and ') || undefined, select: ['PartitionKey'] } })
+      .byPage({ maxPageSize: query.top ?? 100, continuationToken: query.continuationToken });
+    const page = await pages.next();
+    if (page.done) return { instanceIds: [] };
+    return { instanceIds: page.value.map((r) => instanceIdOf(r.partitionKey as string)), continuationToken: page.value.continuationToken };
+  }
+
+  /** Instances the index says are not finished, and instances with unread inbox messages. */
+  async instancesWithWork(): Promise<string[]> {
+    const ids = new Set<string>();
+    const open = "status eq 'Pending' or status eq 'Running' or status eq 'Suspended' or status eq 'ContinuedAsNew'";
+    for await (const row of this.#instances.listEntities({ queryOptions: { filter: open, select: ['PartitionKey'] } }))
+      ids.add(instanceIdOf(row.partitionKey as string));
+    const inbox = odata`RowKey ge ${inboxRowPrefix} and RowKey lt ${'n'}`;
+    for await (const row of this.#history.listEntities({ queryOptions: { filter: inbox, select: ['PartitionKey'] } }))
+      ids.add(instanceIdOf(row.partitionKey as string));
+    return [...ids];
+  }
+
+  /** Removes the history rows of generations before the current one (after continueAsNew or rewind). */
+  async deleteOldGenerations(instanceId: string, currentGeneration: number): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${'h'} and RowKey lt ${historyRowPrefix(currentGeneration)}`;
+    const stale: TransactionAction[] = [];
+    for await (const row of this.#history.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
+      stale.push(['delete', { partitionKey: pk, rowKey: row.rowKey as string }]);
+    for (let i = 0; i < stale.length; i += 100) await this.#history.submitTransaction(stale.slice(i, i + 100));
+  }
+
+  async purge(instanceId: string): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    const rows: TransactionAction[] = [];
+    for await (const row of this.#history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${pk}`, select: ['RowKey'] } }))
+      rows.push(['delete', { partitionKey: pk, rowKey: row.rowKey as string }]);
+    for (let i = 0; i < rows.length; i += 100) await this.#history.submitTransaction(rows.slice(i, i + 100));
+    await this.#instances.deleteEntity(pk, '').catch((err: unknown) => {
+      if (!isStatus(err, 404)) throw err;
+    });
+    await this.#payloads.deleteUnder(`${pk}/`);
+  }
+
+  async #metaRow(meta: InstanceMeta): Promise<TableEntity<Record<string, unknown>>> {
+    const pk = partitionKeyOf(meta.instanceId);
+    const row: TableEntity<Record<string, unknown>> = {
+      partitionKey: pk,
+      rowKey: metaRowKey,
+      name: meta.name,
+      status: meta.status,
+      createdTime: meta.createdTime,
+      lastUpdatedTime: meta.lastUpdatedTime,
+      executionId: meta.executionId,
+      generation: meta.generation,
+      chunks: meta.chunks,
+      nextSequence: meta.nextSequence,
+    };
+    if (meta.parentInstanceId !== undefined) row.parentInstanceId = meta.parentInstanceId;
+    if (meta.parentTaskId !== undefined) row.parentTaskId = meta.parentTaskId;
+    if (meta.entityExists !== undefined) row.entityExists = meta.entityExists;
+    const texts: Record<(typeof metaTextFields)[number], string | undefined> = {
+      input: meta.input,
+      output: meta.output,
+      customStatus: meta.customStatus,
+      entityState: meta.entityState,
+      recentRequests: meta.recentRequests && JSON.stringify(meta.recentRequests),
+    };
+    for (const field of metaTextFields) {
+      // Unique blob names: a crash before the transaction commits must leave the old row's blob intact.
+      await this.#payloads.pack(row, field, texts[field], `${pk}/meta-${field}-${Date.now()}-${this.#blobSequence++}.json`);
+    }
+    return row;
+  }
+
+  async #parseMeta(instanceId: string, row: Record<string, unknown>): Promise<InstanceMeta> {
+    const [input, output, customStatus, entityState, recentRequests] = await Promise.all(
+      metaTextFields.map((field) => this.#payloads.unpack(row, field)),
+    );
+    return {
+      instanceId,
+      name: row.name as string,
+      status: row.status as RuntimeStatus,
+      input,
+      output,
+      customStatus,
+      createdTime: row.createdTime as string,
+      lastUpdatedTime: row.lastUpdatedTime as string,
+      executionId: row.executionId as string,
+      generation: row.generation as number,
+      chunks: row.chunks as number,
+      nextSequence: (row.nextSequence as number | undefined) ?? 0,
+      parentInstanceId: row.parentInstanceId as string | undefined,
+      parentTaskId: row.parentTaskId as number | undefined,
+      entityExists: row.entityExists as boolean | undefined,
+      entityState,
+      recentRequests: recentRequests === undefined ? undefined : (JSON.parse(recentRequests) as InstanceMeta['recentRequests']),
+    };
+  }
+}
