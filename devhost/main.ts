@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readLocalSettings } from './appFiles';
+import { DurableExtension } from './durable/durableExtension';
 import { startHost } from './host';
 import { readHostSettings } from './hostSettings';
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     if (process.env[key] === undefined) process.env[key] = value;
   }
   const settings = readHostSettings(appDir, process.env, values.port ? { port: Number(values.port) } : {});
-  const host = await startHost(settings).catch((err: NodeJS.ErrnoException) => {
+  const host = await startHost(settings, [new DurableExtension()]).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
       throw new Error(`Port ${settings.port} is already in use; set CANOPY_FUNCTIONS_PORT (or --port) to another port.`);
     }
