@@ -3,7 +3,7 @@ import { RegisteredFunction } from '../coreApi';
 import { Invoker } from '../invoker';
 import { HostLogger } from '../logger';
 import { connectionString, hostsContainer, storageClients } from '../storage';
-import { parseSchedule, Schedule } from './schedule';
+import { parseSchedule, Schedule } from '../../shared/domain/schedule';
 
 /** The schedule status the host persists per timer function when `useMonitor` is on. */
 export interface ScheduleStatus {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testPorts, testStateFile } from './testStack';
+import { testPorts } from './testStack';
 
 type StackModule = typeof import('../../devhost/localStack/stack');
 
@@ -15,6 +15,6 @@ export default async function globalSetup(): Promise<void> {
       `${err.message} The test stack's ports come from CANOPY_TEST_BLOB_PORT, CANOPY_TEST_QUEUE_PORT, CANOPY_TEST_TABLE_PORT and CANOPY_TEST_COSMOS_PORT.`,
     );
   });
-  (globalThis as Record<string, unknown>).__canopyTestStack = stack;
-  fs.writeFileSync(testStateFile, JSON.stringify({ stateDir, pid: process.pid }));
+  // Global setup and teardown share one context: the teardown finds the stack here.
+  Object.assign(globalThis, { __canopyTestStack: { stack, stateDir } });
 }

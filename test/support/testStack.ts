@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { stackEndpoints, StackPorts } from '../../devhost/localStack/stack';
 
 /** Ports of the test stack: away from the defaults, so tests run beside a user's `npm start`. */
@@ -10,17 +7,6 @@ export const testPorts: StackPorts = {
   table: Number(process.env.CANOPY_TEST_TABLE_PORT ?? 20002),
   cosmos: Number(process.env.CANOPY_TEST_COSMOS_PORT ?? 20081),
 };
-
-export const testStateFile = path.join(os.tmpdir(), `canopy-test-stack-${process.getuid?.() ?? 0}.json`);
-
-export interface TestStackInfo {
-  stateDir: string;
-  pid: number;
-}
-
-export function readTestStack(): TestStackInfo {
-  return JSON.parse(fs.readFileSync(testStateFile, 'utf8')) as TestStackInfo;
-}
 
 export const testEndpoints = stackEndpoints('127.0.0.1', testPorts);
 

@@ -1,4 +1,4 @@
-import { parseSchedule, ScheduleError } from '../../devhost/timer/schedule';
+import { parseSchedule, ScheduleError } from '../../shared/domain/schedule';
 
 describe('timer schedules', () => {
   const at = new Date('2026-11-22T10:15:30.500Z');

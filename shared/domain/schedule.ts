@@ -1,7 +1,7 @@
 import parser from 'cron-parser';
 
 export class ScheduleError extends Error {
-  readonly code = 'DEVHOST.SCHEDULE';
+  readonly code = 'SCHEDULE.INVALID';
 }
 
 export interface Schedule {

@@ -1,0 +1,53 @@
+import { BlobRef } from './blobStore';
+
+export type ClusterState = 'creating' | 'running' | 'failed' | 'deleting' | 'deleted';
+
+export interface ClusterRequest {
+  name: string;
+  headVmSize: string;
+  workerVmSize: string;
+  workerNodes: number;
+  tags: Record<string, string>;
+}
+
+export interface ClusterStatus {
+  state: ClusterState;
+  error?: string;
+}
+
+export type SparkJob = 'image_train' | 'workload_train' | 'batch_score';
+
+export interface BatchRequest {
+  /** Unique per candidate and run; submitting the same name twice returns the first batch. */
+  name: string;
+  job: SparkJob;
+  input: { container: string; prefix: string };
+  output: { container: string; prefix: string };
+  /** Named featurizer for image jobs (e.g. `squeezenet1.1`); the target resolves where it lives. */
+  featurizer?: string;
+  args: string[];
+}
+
+export type BatchState = 'starting' | 'running' | 'success' | 'dead' | 'killed';
+
+export interface BatchStatus {
+  state: BatchState;
+  /** The last lines of the job's log when it did not succeed. */
+  log?: string;
+}
+
+/**
+ * Spark compute: HDInsight with Livy batches in Azure, a local Spark per "cluster" locally. Every
+ * method is idempotent and returns quickly; callers poll with durable timers.
+ */
+export interface ComputeTarget {
+  readonly kind: string;
+  beginCreateCluster(request: ClusterRequest): Promise<void>;
+  getCluster(name: string): Promise<ClusterStatus | undefined>;
+  beginDeleteCluster(name: string): Promise<void>;
+  submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }>;
+  getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined>;
+  killBatch(cluster: string, batchId: string): Promise<void>;
+  /** Where a batch's outputs land once it succeeded. */
+  outputRef(request: Pick<BatchRequest, 'output'>, file: string): BlobRef;
+}

@@ -1,0 +1,24 @@
+export type ResourceKind = 'cluster' | 'deployment' | 'staging';
+
+export interface LedgerEntry {
+  id: string;
+  kind: ResourceKind;
+  name: string;
+  target: string;
+  pipeline: string;
+  instanceId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Attached resources (an existing cluster) are recorded but never deleted. */
+  owned: boolean;
+  deletedAt?: string;
+}
+
+/** Every resource Canopy creates, with an expiry, written before the resource is created. */
+export interface ResourceLedger {
+  record(entry: LedgerEntry): Promise<void>;
+  get(id: string): Promise<LedgerEntry | undefined>;
+  markDeleted(id: string, at: Date): Promise<void>;
+  listLive(): Promise<LedgerEntry[]>;
+  listByInstance(instanceId: string): Promise<LedgerEntry[]>;
+}
