@@ -85,18 +85,18 @@ export class ManagementApi {
     if (prefix === webhookPrefix) {
       const key = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
       if (!isAuthorized(this.#keys, 'admin', key)) reply = error(401, 'The Durable Task API needs the system key (code query parameter or x-functions-key header).');
-      else reply = await this.#route(req, url, body, path.slice(prefix.length));
+      else reply = await this.#route(req, url, body, path.slice(prefix.length), false);
     } else if (!isLoopback(req)) {
       reply = error(403, 'The Durable client endpoint answers only callers on this machine.');
     } else {
-      reply = await this.#route(req, url, body, path.slice(prefix.length));
+      reply = await this.#route(req, url, body, path.slice(prefix.length), true);
     }
     const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
     res.end(text);
   }
 
-  async #route(req: IncomingMessage, url: URL, body: Buffer, rest: string): Promise<Reply> {
+  async #route(req: IncomingMessage, url: URL, body: Buffer, rest: string, forSdk: boolean): Promise<Reply> {
     const method = (req.method ?? 'GET').toUpperCase();
     const parts = rest.split('/').filter((p) => p !== '').map(decodeURIComponent);
     try {
@@ -108,7 +108,7 @@ export class ManagementApi {
         }
         const id = parts[1];
         if (parts.length === 2) {
-          if (method === 'GET') return await this.#status(id, url);
+          if (method === 'GET') return await this.#status(id, url, forSdk);
           if (method === 'DELETE') return (await this.#runtime.purge(id)) ? json(200, { instancesDeleted: 1 }) : error(404, `No finished instance '${id}'.`);
         }
         if (method === 'POST' && parts.length >= 3) return await this.#instanceOperation(id, parts[2], parts.slice(3).join('/'), url, body);
@@ -157,11 +157,12 @@ export class ManagementApi {
     return this.#startReply(outcome);
   }
 
-  async #status(instanceId: string, url: URL): Promise<Reply> {
+  async #status(instanceId: string, url: URL, forSdk: boolean): Promise<Reply> {
     const options = {
       showInput: flag(url, 'showInput', true),
       showHistory: flag(url, 'showHistory', false),
       showHistoryOutput: flag(url, 'showHistoryOutput', false),
+      sdkHistoryField: forSdk,
     };
     const view = await this.#runtime.view(instanceId, options.showHistory);
     if (!view) return error(404, `No instance with ID '${instanceId}' found.`);

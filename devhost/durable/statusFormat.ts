@@ -5,6 +5,8 @@ export interface StatusOptions {
   showInput: boolean;
   showHistory: boolean;
   showHistoryOutput: boolean;
+  /** The SDK's DurableOrchestrationStatus reads `history`; the documented HTTP API says `historyEvents`. */
+  sdkHistoryField?: boolean;
 }
 
 function parsed(json: string | undefined): unknown {
@@ -28,7 +30,10 @@ export function statusJson(meta: InstanceMeta, history: HistoryEvent[] | undefin
     createdTime: meta.createdTime,
     lastUpdatedTime: meta.lastUpdatedTime,
   };
-  if (options.showHistory && history) status.historyEvents = historyJson(history, options.showHistoryOutput);
+  if (options.showHistory && history) {
+    status.historyEvents = historyJson(history, options.showHistoryOutput);
+    if (options.sdkHistoryField) status.history = status.historyEvents;
+  }
   return status;
 }
 

@@ -28,7 +28,7 @@ export function inboxRowKey(now = Date.now()): string {
     sequence = 0;
   }
   sequence++;
-  return `m${String(lastStamp).padStart(15, '0')}-${String(sequence).padStart(8, '0')}`;
+  return `q${String(lastStamp).padStart(15, '0')}-${String(sequence).padStart(8, '0')}`;
 }
 
-export const inboxRowPrefix = 'm';
+export const inboxRowPrefix = 'q';

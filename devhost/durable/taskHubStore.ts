@@ -164,7 +164,7 @@ export class TaskHubStore {
     const open = "status eq 'Pending' or status eq 'Running' or status eq 'Suspended' or status eq 'ContinuedAsNew'";
     for await (const row of this.#instances.listEntities({ queryOptions: { filter: open, select: ['PartitionKey'] } }))
       ids.add(instanceIdOf(row.partitionKey as string));
-    const inbox = odata`RowKey ge ${inboxRowPrefix} and RowKey lt ${'n'}`;
+    const inbox = odata`RowKey ge ${inboxRowPrefix} and RowKey lt ${'r'}`;
     for await (const row of this.#history.listEntities({ queryOptions: { filter: inbox, select: ['PartitionKey'] } }))
       ids.add(instanceIdOf(row.partitionKey as string));
     return [...ids];
