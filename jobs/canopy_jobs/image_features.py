@@ -39,7 +39,7 @@ def list_images(spark, root: str, split: str, sample_fraction: float, seed: int)
     return frame
 
 
-def _session(model_bytes: bytes):
+def cached_session(model_bytes: bytes):
     """One InferenceSession per Python worker and model; one intra-op thread per Spark task."""
     import onnxruntime as ort
 
@@ -52,42 +52,62 @@ def _session(model_bytes: bytes):
     return _sessions[key]
 
 
+def infer(session, contents, preprocessing: dict, batch_size: int, input_name: str, output_names: list):
+    """Run a model on encoded images, batch_size at a time.
+
+    Returns (outputs, errors): outputs[name] holds one array per image (None where it did not
+    decode), errors one message or None per image."""
+    outputs = {name: [] for name in output_names}
+    errors = []
+    contents = list(contents)
+    for start in range(0, len(contents), batch_size):
+        tensors = []
+        for content in contents[start:start + batch_size]:
+            try:
+                tensors.append(images.to_tensor(images.decode_rgb(bytes(content)), preprocessing))
+                errors.append(None)
+            except Exception as error:  # an undecodable file is data, not a job failure
+                tensors.append(None)
+                errors.append(f"{type(error).__name__}: {error}")
+        good = [tensor for tensor in tensors if tensor is not None]
+        results = session.run(output_names, {input_name: np.stack(good)}) if good else [[] for _ in output_names]
+        for name, result in zip(output_names, results):
+            rows = iter(result)
+            outputs[name].extend(None if tensor is None else next(rows) for tensor in tensors)
+    return outputs, errors
+
+
+def label_of(path: str) -> str:
+    return unquote(posixpath.basename(posixpath.dirname(path)))
+
+
 def featurize_batches(model_bytes_broadcast, preprocessing: dict, batch_size: int, input_name: str, output_name: str):
-    """The mapInPandas function: decode, preprocess, run the featurizer batch_size images at a time."""
+    """The mapInPandas function: decode, preprocess and featurize each Arrow batch."""
 
     def featurize(frames):
-        session = _session(model_bytes_broadcast.value)
+        session = cached_session(model_bytes_broadcast.value)
         for frame in frames:
-            features, errors = [], []
-            contents = list(frame["content"])
-            for start in range(0, len(contents), batch_size):
-                tensors = []
-                for content in contents[start:start + batch_size]:
-                    try:
-                        tensors.append(images.to_tensor(images.decode_rgb(bytes(content)), preprocessing))
-                        errors.append(None)
-                    except Exception as error:  # an undecodable file is data, not a job failure
-                        tensors.append(None)
-                        errors.append(f"{type(error).__name__}: {error}")
-                good = [tensor for tensor in tensors if tensor is not None]
-                output = iter(session.run([output_name], {input_name: np.stack(good)})[0] if good else [])
-                features.extend(None if tensor is None else next(output).astype(np.float32) for tensor in tensors)
+            outputs, errors = infer(session, frame["content"], preprocessing, batch_size, input_name, [output_name])
             yield pd.DataFrame({
                 "split": frame["split"],
                 "path": frame["path"],
-                "label": [unquote(posixpath.basename(posixpath.dirname(path))) for path in frame["path"]],
-                "features": features,
+                "label": [label_of(path) for path in frame["path"]],
+                "features": [None if row is None else row.astype(np.float32) for row in outputs[output_name]],
                 "error": errors,
             })
 
     return featurize
 
 
+def arrow_batches_for_images(spark) -> None:
+    # Arrow batches of raw image bytes: small enough for large photos, large enough to amortise.
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "512")
+
+
 def featurize(spark, frame, model_bytes: bytes, preprocessing: dict, batch_size: int,
               input_name: str = "image", output_name: str = "features"):
     """Featurize a frame from list_images into FEATURE_SCHEMA rows."""
-    # Arrow batches of raw image bytes: small enough for large photos, large enough to amortise.
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "512")
+    arrow_batches_for_images(spark)
     parallelism = spark.sparkContext.defaultParallelism
     # binaryFile makes one partition per few files; a few large tasks keep the
     # per-task overhead (worker start, session lookup) small next to the CNN.

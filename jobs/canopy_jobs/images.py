@@ -74,3 +74,12 @@ def describe(preprocessing: dict) -> dict:
         "mean": preprocessing["mean"],
         "std": preprocessing["std"],
     }
+
+
+def from_description(description: dict) -> dict:
+    """Inverse of describe(): the preprocessing settings a package's manifest records."""
+    return {
+        "width": description["resize"]["width"], "height": description["resize"]["height"],
+        "channelOrder": description["channelOrder"], "scale": description["scale"],
+        "mean": description["mean"], "std": description["std"],
+    }
