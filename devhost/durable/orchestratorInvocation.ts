@@ -1,3 +1,4 @@
+import { RegisteredFunction } from '../coreApi';
 import { Invoker } from '../invoker';
 import { DurableTarget } from './durableFunctionIndex';
 import { HistoryEvent } from './historyEvents';
@@ -25,12 +26,31 @@ export type EpisodeOutcome = { reply: OrchestratorReply; failure?: { message: st
 
 const outOfProcDataLabel = '\n\n$OutOfProcData$:';
 
+type OrchestratorContext = { df?: { taskOrchestratorExecutor?: { exception?: unknown } } };
+
+/**
+ * The SDK reports an orchestrator's exception by message only (its OrchestrationFailureError drops
+ * the stack); the executor it leaves on `context.df` still holds the original error, stack included.
+ */
+function withOriginalStack(fn: RegisteredFunction): RegisteredFunction {
+  const callback = async (...args: unknown[]): Promise<unknown> => {
+    try {
+      return await fn.callback(...args);
+    } catch (err) {
+      const original = (args[1] as OrchestratorContext | undefined)?.df?.taskOrchestratorExecutor?.exception;
+      if (err instanceof Error && original instanceof Error && original.stack) err.stack = original.stack;
+      throw err;
+    }
+  };
+  return { metadata: fn.metadata, callback };
+}
+
 /**
  * Runs the orchestrator over its history. A failing orchestrator throws an error whose message
  * carries its state after a marker; the message before it is the orchestrator's own error.
  */
 export async function invokeOrchestrator(invoker: Invoker, target: DurableTarget, trigger: OrchestrationTriggerInput): Promise<EpisodeOutcome> {
-  const outcome = await invoker.invoke(target.fn, {
+  const outcome = await invoker.invoke(withOriginalStack(target.fn), {
     inputData: [{ name: target.triggerName, data: { json: JSON.stringify(trigger) } }],
     triggerMetadata: {},
   });
