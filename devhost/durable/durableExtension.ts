@@ -43,7 +43,9 @@ export class DurableExtension implements HostExtension {
 
   async init(context: ExtensionContext): Promise<void> {
     const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'entitytrigger', 'durableclient', 'orchestrationclient']);
-    const usesDurable = context.functions.some((fn) => Object.values(fn.metadata.bindings).some((b) => durableTypes.has(b.type?.toLowerCase() ?? '')));
+    const usesDurable = context.functions.some((fn) =>
+      Object.values(fn.metadata.bindings).some((b) => durableTypes.has(b.type?.toLowerCase() ?? '')),
+    );
     // An app without Durable functions gets no task hub (and needs no storage for one).
     if (!usesDurable) return;
     this.#context = context;
@@ -52,7 +54,8 @@ export class DurableExtension implements HostExtension {
     const hubName = resolveSetting(settings.hubName ?? 'TestHubName', context.env);
     if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hubName))
       throw new DurableConfigError(`The task hub name '${hubName}' must be 3-45 letters and digits, starting with a letter.`);
-    const connectionName = settings.storageProvider?.connectionStringName ?? settings.storageProvider?.connectionName ?? 'AzureWebJobsStorage';
+    const connectionName =
+      settings.storageProvider?.connectionStringName ?? settings.storageProvider?.connectionName ?? 'AzureWebJobsStorage';
     const connection = connectionString(connectionName, context.env);
     // The extension's defaults: 10 per core.
     const perCore = 10 * os.availableParallelism();
@@ -60,7 +63,11 @@ export class DurableExtension implements HostExtension {
     await store.init();
     this.#runtime = new DurableRuntime(store, new DurableFunctionIndex(context.functions), context.invoker, context.logger, {
       maxConcurrentActivityFunctions: positive(settings.maxConcurrentActivityFunctions, 'maxConcurrentActivityFunctions', perCore),
-      maxConcurrentOrchestratorFunctions: positive(settings.maxConcurrentOrchestratorFunctions, 'maxConcurrentOrchestratorFunctions', perCore),
+      maxConcurrentOrchestratorFunctions: positive(
+        settings.maxConcurrentOrchestratorFunctions,
+        'maxConcurrentOrchestratorFunctions',
+        perCore,
+      ),
     });
     const site = (): WebhookSite => ({ baseUrl: context.baseUrl(), hubName, connectionName: 'Storage', systemKey: context.keys.masterKey });
     const api = new ManagementApi(this.#runtime, site, context.keys);

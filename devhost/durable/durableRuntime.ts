@@ -15,7 +15,8 @@ export interface DurableLimits {
   maxConcurrentOrchestratorFunctions: number;
 }
 
-export type StartOutcome = { kind: 'started'; instanceId: string } | { kind: 'conflict'; message: string } | { kind: 'unknownFunction'; message: string };
+export type StartOutcome =
+  { kind: 'started'; instanceId: string } | { kind: 'conflict'; message: string } | { kind: 'unknownFunction'; message: string };
 
 /** Outcome of an operation on an existing instance: 404 and 410 in the HTTP API. */
 export type InstanceOperationOutcome = 'accepted' | 'notFound' | 'gone';
@@ -167,7 +168,9 @@ export class DurableRuntime {
     if (loaded.meta.status !== 'Failed') return 'notFailed';
     const failed = new Set([EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed, EventType.ExecutionCompleted]);
     const history = loaded.history.filter((e) => !failed.has(e.EventType));
-    const reopened = loaded.history.filter((e) => e.EventType !== EventType.ExecutionCompleted && failed.has(e.EventType)).map(completedTaskId);
+    const reopened = loaded.history
+      .filter((e) => e.EventType !== EventType.ExecutionCompleted && failed.has(e.EventType))
+      .map(completedTaskId);
     const meta: InstanceMeta = {
       ...loaded.meta,
       status: 'Running',
@@ -179,7 +182,10 @@ export class DurableRuntime {
     await this.store.checkpoint({ meta, newEvents: history, newActions: loaded.actions, consumed: [] });
     await this.store.writeIndex(meta);
     await this.store.deleteOldGenerations(instanceId, meta.generation);
-    this.#logger.host('information', `Rewound '${instanceId}' (${reason ?? 'no reason given'}): tasks ${reopened.join(', ') || 'none'} run again.`);
+    this.#logger.host(
+      'information',
+      `Rewound '${instanceId}' (${reason ?? 'no reason given'}): tasks ${reopened.join(', ') || 'none'} run again.`,
+    );
     await this.#orchestrations.recover(instanceId);
     return 'accepted';
   }

@@ -121,7 +121,10 @@ export class EntityEngine {
         setImmediate(() => this.#kick(live));
       },
       (err: Error) => {
-        this.#deps.logger.host('error', `Entity '${live.meta.instanceId}': a batch failed and will be retried: ${err.stack ?? err.message}`);
+        this.#deps.logger.host(
+          'error',
+          `Entity '${live.meta.instanceId}': a batch failed and will be retried: ${err.stack ?? err.message}`,
+        );
         setTimeout(() => {
           live.running = false;
           this.#kick(live);
@@ -179,7 +182,9 @@ export class EntityEngine {
       meta.entityState = result.entityExists ? result.entityState : undefined;
       operations.forEach((operation, i) => {
         const outcome = result.results[i] ?? { isError: true, result: JSON.stringify('The entity function returned no result.') };
-        const response: EntityResponseMessage = outcome.isError ? { result: outcome.result, exceptionType: 'Error' } : { result: outcome.result };
+        const response: EntityResponseMessage = outcome.isError
+          ? { result: outcome.result, exceptionType: 'Error' }
+          : { result: outcome.result };
         recent[operation.id] = operation.signal ? {} : response;
         if (!operation.signal && operation.parent) responses.push({ parent: operation.parent, requestId: operation.id, response });
       });

@@ -84,7 +84,8 @@ export class ManagementApi {
     let reply: Reply;
     if (prefix === webhookPrefix) {
       const key = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
-      if (!isAuthorized(this.#keys, 'admin', key)) reply = error(401, 'The Durable Task API needs the system key (code query parameter or x-functions-key header).');
+      if (!isAuthorized(this.#keys, 'admin', key))
+        reply = error(401, 'The Durable Task API needs the system key (code query parameter or x-functions-key header).');
       else reply = await this.#route(req, url, body, path.slice(prefix.length), false);
     } else if (!isLoopback(req)) {
       reply = error(403, 'The Durable client endpoint answers only callers on this machine.');
@@ -92,15 +93,23 @@ export class ManagementApi {
       reply = await this.#route(req, url, body, path.slice(prefix.length), true);
     }
     const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      ...reply.headers,
+    });
     res.end(text);
   }
 
   async #route(req: IncomingMessage, url: URL, body: Buffer, rest: string, forSdk: boolean): Promise<Reply> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const parts = rest.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = rest
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     try {
-      if (parts[0] === 'orchestrators' && parts.length >= 2 && method === 'POST') return await this.#start(parts[1], parts.slice(2).join('/') || undefined, url, body);
+      if (parts[0] === 'orchestrators' && parts.length >= 2 && method === 'POST')
+        return await this.#start(parts[1], parts.slice(2).join('/') || undefined, url, body);
       if (parts[0] === 'instances') {
         if (parts.length === 1) {
           if (method === 'GET') return await this.#list(req, url);
@@ -109,14 +118,17 @@ export class ManagementApi {
         const id = parts[1];
         if (parts.length === 2) {
           if (method === 'GET') return await this.#status(id, url, forSdk);
-          if (method === 'DELETE') return (await this.#runtime.purge(id)) ? json(200, { instancesDeleted: 1 }) : error(404, `No finished instance '${id}'.`);
+          if (method === 'DELETE')
+            return (await this.#runtime.purge(id)) ? json(200, { instancesDeleted: 1 }) : error(404, `No finished instance '${id}'.`);
         }
         if (method === 'POST' && parts.length >= 3) return await this.#instanceOperation(id, parts[2], parts.slice(3).join('/'), url, body);
       }
       if (parts[0] === 'entities' && parts.length === 3) {
         if (method === 'GET') {
           const entity = await this.#runtime.readEntity(parts[1], parts[2]);
-          return entity.exists ? json(200, entity.state === undefined ? null : JSON.parse(entity.state)) : error(404, `Entity @${parts[1]}@${parts[2]} does not exist.`);
+          return entity.exists
+            ? json(200, entity.state === undefined ? null : JSON.parse(entity.state))
+            : error(404, `Entity @${parts[1]}@${parts[2]} does not exist.`);
         }
         if (method === 'POST') {
           const operation = url.searchParams.get('op') ?? '';
@@ -220,7 +232,8 @@ export class ManagementApi {
         return error(404, `Unknown instance operation '${operation}'.`);
     }
     if (outcome === 'notFound') return error(404, `No instance with ID '${instanceId}' found.`);
-    if (outcome === 'gone' || outcome === 'notFailed') return error(410, `The instance '${instanceId}' is not in a state that allows ${operation}.`);
+    if (outcome === 'gone' || outcome === 'notFailed')
+      return error(410, `The instance '${instanceId}' is not in a state that allows ${operation}.`);
     return json(202);
   }
 }

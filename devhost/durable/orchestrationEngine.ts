@@ -7,7 +7,7 @@ import { sendDurableHttpRequest } from './durableHttp';
 import { DurableFunctionIndex } from './durableFunctionIndex';
 import { completedTaskId, EventType, failureFields, HistoryEvent, historyEvent } from './historyEvents';
 import { InboxItem, InstanceMessage, InstanceMeta, isTerminal, RecordedAction } from './instanceModel';
-import { ActionType, flattenActions } from './sdkActions';
+import { ActionType, DurableHttpRequestWire, flattenActions } from './sdkActions';
 import { inboxRowKey } from './tableKeys';
 import { invokeOrchestrator, replaySchemaVersion } from './orchestratorInvocation';
 import { RetryState, RetryTracker } from './retryTracker';
@@ -51,7 +51,12 @@ interface LiveInstance {
 
 const episodeItemLimit = 5000;
 
-export function newInstanceMeta(instanceId: string, name: string, input: string | undefined, parent?: { id: string; taskId: number }): InstanceMeta {
+export function newInstanceMeta(
+  instanceId: string,
+  name: string,
+  input: string | undefined,
+  parent?: { id: string; taskId: number },
+): InstanceMeta {
   const now = new Date().toISOString();
   return {
     instanceId,
@@ -199,19 +204,42 @@ export class OrchestrationEngine {
       switch (event.EventType) {
         case EventType.TaskScheduled:
           if (event.Name === 'BuiltIn::HttpActivity')
-            this.#startEffect(live, { kind: 'http', id: event.EventId, request: JSON.parse(event.Input as string) as never });
-          else this.#startEffect(live, { kind: 'activity', id: event.EventId, name: event.Name as string, input: event.Input as string | undefined });
+            await this.#startEffect(live, {
+              kind: 'http',
+              id: event.EventId,
+              request: JSON.parse(event.Input as string) as DurableHttpRequestWire,
+            });
+          else
+            await this.#startEffect(live, {
+              kind: 'activity',
+              id: event.EventId,
+              name: event.Name as string,
+              input: event.Input as string | undefined,
+            });
           break;
         case EventType.TimerCreated:
-          this.#startEffect(live, { kind: 'timer', id: event.EventId, fireAt: event.FireAt as string });
+          await this.#startEffect(live, { kind: 'timer', id: event.EventId, fireAt: event.FireAt as string });
           break;
         case EventType.SubOrchestrationInstanceCreated:
-          await this.#startChild(live, { kind: 'child', id: event.EventId, name: event.Name as string, childId: event.InstanceId as string, input: event.Input as string | undefined });
+          await this.#startChild(live, {
+            kind: 'child',
+            id: event.EventId,
+            name: event.Name as string,
+            childId: event.InstanceId as string,
+            input: event.Input as string | undefined,
+          });
           break;
         case EventType.EventSent: {
           const request = JSON.parse(event.Input as string) as { id: string; op: string; signal: boolean; input?: string };
           if (!request.signal && !answered.has(request.id))
-            await this.#deps.send(event.InstanceId as string, { kind: 'entityOperation', id: request.id, op: request.op, input: request.input, signal: false, parent: live.meta.instanceId });
+            await this.#deps.send(event.InstanceId as string, {
+              kind: 'entityOperation',
+              id: request.id,
+              op: request.op,
+              input: request.input,
+              signal: false,
+              parent: live.meta.instanceId,
+            });
           break;
         }
         default:
@@ -238,7 +266,10 @@ export class OrchestrationEngine {
           setImmediate(() => this.#kick(live));
         },
         (err: Error) => {
-          this.#deps.logger.host('error', `Orchestration '${live.meta.instanceId}': an episode failed and will be retried: ${err.stack ?? err.message}`);
+          this.#deps.logger.host(
+            'error',
+            `Orchestration '${live.meta.instanceId}': an episode failed and will be retried: ${err.stack ?? err.message}`,
+          );
           setTimeout(() => {
             live.running = false;
             this.#kick(live);
@@ -370,11 +401,16 @@ export class OrchestrationEngine {
     let newActions: RecordedAction[] = [];
     const failure = plan.nonDeterminism
       ? { message: plan.nonDeterminism, stack: undefined }
-      : outcome.failure && { message: `Orchestrator function '${live.meta.name}' failed: ${outcome.failure.message}`, stack: outcome.failure.stack };
+      : outcome.failure && {
+          message: `Orchestrator function '${live.meta.name}' failed: ${outcome.failure.message}`,
+          stack: outcome.failure.stack,
+        };
     events.push(...scheduled);
     if (failure) {
       const text = failure.stack ? `${failure.message}\n${failure.stack}` : failure.message;
-      events.push(historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: text, ...failureFields(failure) }, -1, now));
+      events.push(
+        historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: text, ...failureFields(failure) }, -1, now),
+      );
       meta.status = 'Failed';
       meta.output = JSON.stringify(text);
       effects.length = 0;
@@ -385,7 +421,10 @@ export class OrchestrationEngine {
       meta.nextSequence = plan.nextId;
       effects.push(...plan.effects);
       if (plan.continueAsNew && outcome.reply.isDone) {
-        const carried = unconsumedEvents([...live.history, ...events], outcome.reply.actions).map((message) => ({ rowKey: inboxRowKey(), message }));
+        const carried = unconsumedEvents([...live.history, ...events], outcome.reply.actions).map((message) => ({
+          rowKey: inboxRowKey(),
+          message,
+        }));
         await this.#continueAsNew(live, meta, plan.continueAsNew.input, consumed, taken, effects, carried);
         return;
       }
@@ -441,10 +480,18 @@ export class OrchestrationEngine {
         return historyEvent(EventType.EventRaised, { Name: message.requestId, Input: JSON.stringify(message.response) }, -1, now);
       case 'childDone':
         return message.ok
-          ? historyEvent(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: message.taskId, Result: message.result ?? 'null' }, -1, now)
+          ? historyEvent(
+              EventType.SubOrchestrationInstanceCompleted,
+              { TaskScheduledId: message.taskId, Result: message.result ?? 'null' },
+              -1,
+              now,
+            )
           : historyEvent(
               EventType.SubOrchestrationInstanceFailed,
-              { TaskScheduledId: message.taskId, ...failureFields({ message: message.reason ?? 'The sub-orchestration failed.', stack: message.details }) },
+              {
+                TaskScheduledId: message.taskId,
+                ...failureFields({ message: message.reason ?? 'The sub-orchestration failed.', stack: message.details }),
+              },
               -1,
               now,
             );
@@ -486,7 +533,14 @@ export class OrchestrationEngine {
     const attemptId = nextId++;
     live.retries.moveTo(retry, attemptId, false);
     if (retry.kind === 'activity') {
-      scheduled.push(historyEvent(EventType.TaskScheduled, { Name: retry.name, Version: '', Input: retry.input, RetryOf: retry.originId }, attemptId, now));
+      scheduled.push(
+        historyEvent(
+          EventType.TaskScheduled,
+          { Name: retry.name, Version: '', Input: retry.input, RetryOf: retry.originId },
+          attemptId,
+          now,
+        ),
+      );
     } else {
       scheduled.push(
         historyEvent(
@@ -504,7 +558,13 @@ export class OrchestrationEngine {
     } else if (retry.kind === 'activity') {
       effects.push({ kind: 'activity', id: attemptId, name: retry.name, input: retry.input });
     } else {
-      effects.push({ kind: 'child', id: attemptId, name: retry.name, childId: retry.childId ?? `${live.meta.instanceId}:${attemptId}`, input: retry.input });
+      effects.push({
+        kind: 'child',
+        id: attemptId,
+        name: retry.name,
+        childId: retry.childId ?? `${live.meta.instanceId}:${attemptId}`,
+        input: retry.input,
+      });
     }
     return nextId;
   }
@@ -526,7 +586,10 @@ export class OrchestrationEngine {
     }
     if (event) meta.chunks++;
     await this.#deps.store.checkpoint({ meta, newEvents: event ? [event] : [], newActions: [], consumed });
-    this.#committed(live, live.pending.filter((i) => i.message === message));
+    this.#committed(
+      live,
+      live.pending.filter((i) => i.message === message),
+    );
     if (event) {
       event.IsPlayed = true;
       live.history.push(event);
@@ -557,7 +620,10 @@ export class OrchestrationEngine {
     await this.#deps.store.checkpoint({ meta: next, newEvents: [], newActions: [], consumed, carried });
     this.#committed(live, taken);
     // Messages not yet consumed carry over to the new execution; completions of the old one do not.
-    live.pending = [...carried.map((c) => ({ message: c.message, rowKey: c.rowKey })), ...live.pending.filter((i) => i.message !== undefined)];
+    live.pending = [
+      ...carried.map((c) => ({ message: c.message, rowKey: c.rowKey })),
+      ...live.pending.filter((i) => i.message !== undefined),
+    ];
     for (const c of carried) live.inboxKeys.add(c.rowKey);
     live.history = [];
     live.actions = [];
@@ -599,7 +665,13 @@ export class OrchestrationEngine {
   async #dropPending(live: LiveInstance): Promise<void> {
     const rowKeys = live.pending.flatMap((i) => (i.rowKey === undefined ? [] : [i.rowKey]));
     live.pending = [];
-    if (rowKeys.length > 0) await this.#deps.store.checkpoint({ meta: live.meta, newEvents: [], newActions: [], consumed: rowKeys.slice(0, maxMessagesPerCheckpoint) });
+    if (rowKeys.length > 0)
+      await this.#deps.store.checkpoint({
+        meta: live.meta,
+        newEvents: [],
+        newActions: [],
+        consumed: rowKeys.slice(0, maxMessagesPerCheckpoint),
+      });
   }
 
   async #startEffect(live: LiveInstance, effect: Effect): Promise<void> {
@@ -609,16 +681,23 @@ export class OrchestrationEngine {
       case 'activity': {
         const target = this.#deps.functions.activity(effect.name);
         if (!target) {
-          post(historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(missingFunction('an activity', effect.name)) }));
+          post(
+            historyEvent(EventType.TaskFailed, {
+              TaskScheduledId: effect.id,
+              ...failureFields(missingFunction('an activity', effect.name)),
+            }),
+          );
           return;
         }
-        void this.#deps.activities.run(target, effect.input).then((outcome) =>
-          post(
-            outcome.ok
-              ? historyEvent(EventType.TaskCompleted, { TaskScheduledId: effect.id, Result: outcome.result })
-              : historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(outcome.error) }),
-          ),
-        );
+        void this.#deps.activities
+          .run(target, effect.input)
+          .then((outcome) =>
+            post(
+              outcome.ok
+                ? historyEvent(EventType.TaskCompleted, { TaskScheduledId: effect.id, Result: outcome.result })
+                : historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(outcome.error) }),
+            ),
+          );
         return;
       }
       case 'timer':
@@ -678,7 +757,9 @@ export class OrchestrationEngine {
             ? historyEvent(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: effect.id, Result: existing.output ?? 'null' })
             : historyEvent(EventType.SubOrchestrationInstanceFailed, {
                 TaskScheduledId: effect.id,
-                ...failureFields({ message: `Sub-orchestration '${existing.name}' (${existing.instanceId}) ${existing.status.toLowerCase()}.` }),
+                ...failureFields({
+                  message: `Sub-orchestration '${existing.name}' (${existing.instanceId}) ${existing.status.toLowerCase()}.`,
+                }),
               }),
         );
       return;

@@ -49,7 +49,11 @@ function withOriginalStack(fn: RegisteredFunction): RegisteredFunction {
  * Runs the orchestrator over its history. A failing orchestrator throws an error whose message
  * carries its state after a marker; the message before it is the orchestrator's own error.
  */
-export async function invokeOrchestrator(invoker: Invoker, target: DurableTarget, trigger: OrchestrationTriggerInput): Promise<EpisodeOutcome> {
+export async function invokeOrchestrator(
+  invoker: Invoker,
+  target: DurableTarget,
+  trigger: OrchestrationTriggerInput,
+): Promise<EpisodeOutcome> {
   const outcome = await invoker.invoke(withOriginalStack(target.fn), {
     inputData: [{ name: target.triggerName, data: { json: JSON.stringify(trigger) } }],
     triggerMetadata: {},
@@ -57,7 +61,10 @@ export async function invokeOrchestrator(invoker: Invoker, target: DurableTarget
   if (outcome.ok) {
     const reply = fromTypedData(outcome.response.returnValue) as OrchestratorReply | undefined;
     if (!reply || !Array.isArray(reply.actions)) {
-      return { reply: { isDone: false, actions: [] }, failure: { message: 'The orchestrator function returned no orchestration state; is it registered with df.app.orchestration?' } };
+      return {
+        reply: { isDone: false, actions: [] },
+        failure: { message: 'The orchestrator function returned no orchestration state; is it registered with df.app.orchestration?' },
+      };
     }
     return { reply };
   }

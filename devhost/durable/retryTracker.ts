@@ -56,7 +56,9 @@ export class RetryTracker {
   static fromHistory(history: HistoryEvent[], actions: RecordedAction[]): RetryTracker {
     const tracker = new RetryTracker();
     const byOrigin = new Map<number, RetryState>();
-    const retryable = new Map(actions.filter((a) => a.retry && a.id !== undefined).map((a) => [a.id as number, a.retry as RetryOptionsWire]));
+    const retryable = new Map(
+      actions.filter((a) => a.retry && a.id !== undefined).map((a) => [a.id as number, a.retry as RetryOptionsWire]),
+    );
     for (const event of history) {
       const origin = event.RetryOf as number | undefined;
       if (origin === undefined && retryable.has(event.EventId)) {

@@ -52,7 +52,8 @@ const hidden = new Set([
 export function historyJson(history: HistoryEvent[], showOutput: boolean): Record<string, unknown>[] {
   const scheduled = new Map<number, HistoryEvent>();
   for (const event of history) {
-    if (event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated) scheduled.set(event.EventId, event);
+    if (event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated)
+      scheduled.set(event.EventId, event);
   }
   const out: Record<string, unknown>[] = [];
   for (const event of history) {

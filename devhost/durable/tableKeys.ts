@@ -1,7 +1,14 @@
 // Azure Table keys may not contain / \ # ? or control characters; instance ids may.
 
+function isForbidden(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return c === '%' || c === '/' || c === '\\' || c === '#' || c === '?' || code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
 export function partitionKeyOf(instanceId: string): string {
-  return instanceId.replace(/[%/\\#?\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let key = '';
+  for (const c of instanceId) key += isForbidden(c) ? `%${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c;
+  return key;
 }
 
 export function instanceIdOf(partitionKey: string): string {

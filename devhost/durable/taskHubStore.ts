@@ -116,7 +116,8 @@ export class TaskHubStore {
       ops.push(['create', row as TableEntity]);
     }
     for (const rowKey of cp.consumed) ops.push(['delete', { partitionKey: pk, rowKey }]);
-    for (const item of cp.carried ?? []) ops.push(['create', { partitionKey: pk, rowKey: item.rowKey, message: JSON.stringify(item.message) }]);
+    for (const item of cp.carried ?? [])
+      ops.push(['create', { partitionKey: pk, rowKey: item.rowKey, message: JSON.stringify(item.message) }]);
     await this.#history.submitTransaction(ops);
   }
 

@@ -35,7 +35,11 @@ export async function startOrchestration(host: DevhostProcess, name: string, inp
 }
 
 /** Calls one `DurableClient` method through the app's `client/{op}` function. */
-export async function clientCall(host: DevhostProcess, op: string, args: Record<string, unknown> = {}): Promise<{ status: number; body: unknown }> {
+export async function clientCall(
+  host: DevhostProcess,
+  op: string,
+  args: Record<string, unknown> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${host.baseUrl}/api/client/${op}`, { method: 'POST', body: JSON.stringify(args) });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
@@ -45,7 +49,11 @@ export function statusUrl(host: DevhostProcess, instanceId: string, query = ''):
   return `${host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}?code=${host.masterKey}${query}`;
 }
 
-export async function getStatus(host: DevhostProcess, instanceId: string, query = ''): Promise<{ http: number; status?: OrchestrationStatus }> {
+export async function getStatus(
+  host: DevhostProcess,
+  instanceId: string,
+  query = '',
+): Promise<{ http: number; status?: OrchestrationStatus }> {
   const res = await fetch(statusUrl(host, instanceId, query));
   const text = await res.text();
   return { http: res.status, status: res.status === 404 ? undefined : (JSON.parse(text) as OrchestrationStatus) };
@@ -68,7 +76,9 @@ export async function waitForStatus(
     if (last && statuses.includes(last.runtimeStatus)) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`instance ${instanceId} did not reach ${statuses.join('/')} in ${timeoutMs} ms; last status ${JSON.stringify(last)}\n${host.output().slice(-3000)}`);
+  throw new Error(
+    `instance ${instanceId} did not reach ${statuses.join('/')} in ${timeoutMs} ms; last status ${JSON.stringify(last)}\n${host.output().slice(-3000)}`,
+  );
 }
 
 export async function postWebhook(host: DevhostProcess, pathAndQuery: string, body?: string, method = 'POST'): Promise<Response> {

@@ -19,7 +19,17 @@ describe('Durable management: client API and HTTP API', () => {
     expect(res.headers.get('location')).toBe(payload.statusQueryGetUri);
     expect(res.headers.get('retry-after')).toBe('10');
     expect(Object.keys(payload).sort()).toEqual(
-      ['id', 'purgeHistoryDeleteUri', 'restartPostUri', 'resumePostUri', 'rewindPostUri', 'sendEventPostUri', 'statusQueryGetUri', 'suspendPostUri', 'terminatePostUri'].sort(),
+      [
+        'id',
+        'purgeHistoryDeleteUri',
+        'restartPostUri',
+        'resumePostUri',
+        'rewindPostUri',
+        'sendEventPostUri',
+        'statusQueryGetUri',
+        'suspendPostUri',
+        'terminatePostUri',
+      ].sort(),
     );
     await waitForStatus(host, payload.id, ['Running']);
     const running = await fetch(payload.statusQueryGetUri);
@@ -106,11 +116,16 @@ describe('Durable management: client API and HTTP API', () => {
     const waiting = await startOrchestration(host, 'waiter');
     for (const id of ids) await waitForStatus(host, id);
     await waitForStatus(host, waiting, ['Running']);
-    const completed = (await clientCall(host, 'getStatusBy', { createdTimeFrom: from.toISOString(), runtimeStatus: ['Completed'] })).body as { instanceId: string }[];
+    const completed = (await clientCall(host, 'getStatusBy', { createdTimeFrom: from.toISOString(), runtimeStatus: ['Completed'] }))
+      .body as { instanceId: string }[];
     expect(completed.map((s) => s.instanceId).sort()).toEqual([...ids].sort());
-    const running = (await clientCall(host, 'getStatusBy', { createdTimeFrom: from.toISOString(), runtimeStatus: ['Running'] })).body as { instanceId: string }[];
+    const running = (await clientCall(host, 'getStatusBy', { createdTimeFrom: from.toISOString(), runtimeStatus: ['Running'] })).body as {
+      instanceId: string;
+    }[];
     expect(running.map((s) => s.instanceId)).toEqual([waiting]);
-    const paged = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${host.masterKey}&top=2&createdTimeFrom=${from.toISOString()}`);
+    const paged = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${host.masterKey}&top=2&createdTimeFrom=${from.toISOString()}`,
+    );
     expect(paged.status).toBe(200);
     expect(((await paged.json()) as unknown[]).length).toBe(2);
     expect(paged.headers.get('x-ms-continuation-token')).toBeTruthy();

@@ -106,7 +106,9 @@ describe('Durable patterns on the devhost', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(state).toEqual({ entityExists: true, entityState: 22 });
-    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: 'never-used' } })).body).toEqual({ entityExists: false });
+    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: 'never-used' } })).body).toEqual({
+      entityExists: false,
+    });
   });
 
   test('critical section: lock two entities and move an amount between them', async () => {
@@ -115,18 +117,33 @@ describe('Durable patterns on the devhost', () => {
     await clientCall(host, 'signalEntity', { entity: { name: 'counter', key: from }, operation: 'add', input: 100 });
     const id = await startOrchestration(host, 'transfer', { from, to, amount: 30 });
     expect((await waitForStatus(host, id)).output).toEqual({ ok: true });
-    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: from } })).body).toEqual({ entityExists: true, entityState: 70 });
-    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: to } })).body).toEqual({ entityExists: true, entityState: 30 });
+    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: from } })).body).toEqual({
+      entityExists: true,
+      entityState: 70,
+    });
+    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: to } })).body).toEqual({
+      entityExists: true,
+      entityState: 30,
+    });
   });
 
   test('getStatus through the SDK client shows history and input on request', async () => {
     const id = await startOrchestration(host, 'chain', { note: 'hi' });
     await waitForStatus(host, id);
-    const { body } = await clientCall(host, 'getStatus', { instanceId: id, options: { showHistory: true, showHistoryOutput: true, showInput: true } });
+    const { body } = await clientCall(host, 'getStatus', {
+      instanceId: id,
+      options: { showHistory: true, showHistoryOutput: true, showInput: true },
+    });
     const status = body as { input: unknown; runtimeStatus: string; history: { EventType: string; Result?: unknown }[] };
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.input).toEqual({ note: 'hi' });
-    expect(status.history.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(status.history.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(status.history[1].Result).toBe('Hello Tokyo!');
     expect((await getStatus(host, 'no-such-instance')).http).toBe(404);
   });
