@@ -9,7 +9,10 @@ export type Effect =
   | { kind: 'timer'; id: number; fireAt: string }
   | { kind: 'child'; id: number; name: string; childId: string; input?: string; retry?: RetryOptionsWire }
   | { kind: 'send'; target: string; message: InstanceMessage }
-  | { kind: 'http'; id: number; request: DurableHttpRequestWire };
+  | { kind: 'http'; id: number; request: DurableHttpRequestWire; notBefore?: string };
+
+/** The name the extension gives the built-in activity behind callHttp. */
+export const httpActivityName = 'BuiltIn::HttpActivity';
 
 export interface Plan {
   events: HistoryEvent[];
@@ -153,7 +156,7 @@ function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, inp
     case ActionType.CallHttp: {
       const request = action.httpRequest as DurableHttpRequestWire;
       plan.events.push(
-        historyEvent(EventType.TaskScheduled, { Name: 'BuiltIn::HttpActivity', Version: '', Input: JSON.stringify(request) }, eventId, at),
+        historyEvent(EventType.TaskScheduled, { Name: httpActivityName, Version: '', Input: JSON.stringify(request) }, eventId, at),
       );
       plan.effects.push({ kind: 'http', id: eventId, request });
       return;

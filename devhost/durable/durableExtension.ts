@@ -3,6 +3,7 @@ import { ExtensionContext, HostExtension } from '../extensions';
 import { connectionString, storageClients } from '../storage';
 import { DurableFunctionIndex } from './durableFunctionIndex';
 import { DurableRuntime } from './durableRuntime';
+import { HubLease } from './hubLease';
 import { ManagementApi } from './managementApi';
 import { TaskHubStore } from './taskHubStore';
 import { durableClientData, rpcPrefix, webhookPrefix, WebhookSite } from './webhookUrls';
@@ -40,6 +41,7 @@ export class DurableExtension implements HostExtension {
   readonly triggerTypes = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
   #runtime: DurableRuntime | undefined;
   #context: ExtensionContext | undefined;
+  #lease: HubLease | undefined;
 
   async init(context: ExtensionContext): Promise<void> {
     const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'entitytrigger', 'durableclient', 'orchestrationclient']);
@@ -59,8 +61,10 @@ export class DurableExtension implements HostExtension {
     const connection = connectionString(connectionName, context.env);
     // The extension's defaults: 10 per core.
     const perCore = 10 * os.availableParallelism();
-    const store = new TaskHubStore(connection, hubName, storageClients(connection).blobs);
+    const blobs = storageClients(connection).blobs;
+    const store = new TaskHubStore(connection, hubName, blobs);
     await store.init();
+    this.#lease = new HubLease(blobs, hubName, context.logger);
     this.#runtime = new DurableRuntime(store, new DurableFunctionIndex(context.functions), context.invoker, context.logger, {
       maxConcurrentActivityFunctions: positive(settings.maxConcurrentActivityFunctions, 'maxConcurrentActivityFunctions', perCore),
       maxConcurrentOrchestratorFunctions: positive(
@@ -84,11 +88,13 @@ export class DurableExtension implements HostExtension {
     if (!context || !runtime) return;
     // `df.getClient` rewrites webhook origins to localhost:7071 unless the host names itself here.
     context.env.WEBSITE_HOSTNAME ??= new URL(context.baseUrl()).host;
+    await this.#lease?.acquire(context.settings.hostId, () => runtime.stop());
     const resumed = await runtime.recoverAll();
     context.logger.host('information', `Durable task hub '${runtime.store.hubName}' ready; resumed ${resumed} instance(s) with open work.`);
   }
 
   async stop(): Promise<void> {
     this.#runtime?.stop();
+    await this.#lease?.release();
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Invoker } from '../invoker';
 import { HostLogger } from '../logger';
 import { ActivityRunner } from './activityRunner';
-import { deterministicGuid, Effect, planActions } from './actionPlanner';
+import { deterministicGuid, Effect, httpActivityName, planActions } from './actionPlanner';
 import { sendDurableHttpRequest } from './durableHttp';
 import { DurableFunctionIndex } from './durableFunctionIndex';
 import { completedTaskId, EventType, failureFields, HistoryEvent, historyEvent } from './historyEvents';
@@ -47,9 +47,34 @@ interface LiveInstance {
   running: boolean;
   /** Entities an open critical section holds, released by the orchestrator's ReleaseEntities. */
   heldLocks: string[];
+  /** callHttp tasks with the async pattern on: a 202 with Location makes the SDK wait for a timer and a new request. */
+  pollingHttp: Map<number, DurableHttpRequestWire>;
 }
 
 const episodeItemLimit = 5000;
+/** The SDK's defaultHttpAsyncRequestSleepTimeMillseconds, which the engine passes it. */
+const defaultHttpPollMs = 30_000;
+
+/** Where to poll next, when a callHttp result is a 202 with a Location header. */
+function pollLocation(event: HistoryEvent): { uri: string; retryAfterMs?: number } | undefined {
+  if (event.EventType !== EventType.TaskCompleted) return undefined;
+  const response = JSON.parse(event.Result as string) as { statusCode?: number; headers?: Record<string, string> };
+  if (response.statusCode !== 202) return undefined;
+  const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  if (!headers.location) return undefined;
+  const retryAfter = headers['retry-after'];
+  return { uri: headers.location, retryAfterMs: retryAfter === undefined ? undefined : Number(retryAfter) * 1000 };
+}
+
+function pollingHttpTasks(history: HistoryEvent[], completed: Set<number>): Map<number, DurableHttpRequestWire> {
+  const open = new Map<number, DurableHttpRequestWire>();
+  for (const event of history) {
+    if (event.EventType !== EventType.TaskScheduled || event.Name !== httpActivityName || completed.has(event.EventId)) continue;
+    const request = JSON.parse(event.Input as string) as DurableHttpRequestWire;
+    if (request.asynchronousPatternEnabled !== false) open.set(event.EventId, request);
+  }
+  return open;
+}
 
 export function newInstanceMeta(
   instanceId: string,
@@ -193,6 +218,7 @@ export class OrchestrationEngine {
       inboxKeys: new Set(),
       running: false,
       heldLocks: [],
+      pollingHttp: pollingHttpTasks(history, completed),
     };
   }
 
@@ -203,7 +229,7 @@ export class OrchestrationEngine {
       if (live.completed.has(event.EventId)) continue;
       switch (event.EventType) {
         case EventType.TaskScheduled:
-          if (event.Name === 'BuiltIn::HttpActivity')
+          if (event.Name === httpActivityName)
             await this.#startEffect(live, {
               kind: 'http',
               id: event.EventId,
@@ -283,11 +309,14 @@ export class OrchestrationEngine {
     return live.history.length === 0 || this.#take(live).length > 0;
   }
 
+  /** Whether the SDK, seeing this completion, takes sequence numbers for tasks it schedules itself. */
   #isRetryStep(live: LiveInstance, item: PendingItem): boolean {
     const event = item.event;
     if (event) {
       const id = completedTaskId(event);
-      if (id === undefined || !live.retries.get(id)) return false;
+      if (id === undefined) return false;
+      if (live.pollingHttp.has(id)) return pollLocation(event) !== undefined;
+      if (!live.retries.get(id)) return false;
       return event.EventType !== EventType.TaskCompleted && event.EventType !== EventType.SubOrchestrationInstanceCompleted;
     }
     return item.message?.kind === 'childDone' && !item.message.ok && live.retries.get(item.message.taskId) !== undefined;
@@ -372,10 +401,13 @@ export class OrchestrationEngine {
         newlyCompleted.push(taskId);
       }
       events.push(event);
-      const retry = taskId === undefined ? undefined : live.retries.get(taskId);
-      if (!retry) continue;
-      if (this.#isRetryStep(live, item)) nextId = this.#advanceRetry(live, retry, event, nextId, now, scheduled, effects, afterCheckpoint);
-      else live.retries.finish(retry);
+      if (taskId === undefined) continue;
+      const retry = live.retries.get(taskId);
+      const step = this.#isRetryStep(live, item);
+      if (retry && step) nextId = this.#advanceRetry(live, retry, event, nextId, now, scheduled, effects, afterCheckpoint);
+      else if (retry) live.retries.finish(retry);
+      else if (step) nextId = this.#advanceHttpPoll(live, taskId, event, nextId, now, scheduled, effects);
+      else live.pollingHttp.delete(taskId);
     }
 
     const target = this.#deps.functions.orchestrator(live.meta.name);
@@ -391,7 +423,7 @@ export class OrchestrationEngine {
           upperSchemaVersionNew: replaySchemaVersion,
           maximumShortTimerDuration: '3650.00:00:00',
           longRunningTimerIntervalDuration: '3.00:00:00',
-          defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+          defaultHttpAsyncRequestSleepTimeMillseconds: defaultHttpPollMs,
         })
       : { reply: { isDone: false, actions: [] }, failure: { message: missingFunction('an orchestrator', live.meta.name).message } };
     const plan = planActions({ instanceId: live.meta.instanceId, actions: outcome.reply.actions, recorded: live.actions, nextId, now });
@@ -504,6 +536,36 @@ export class OrchestrationEngine {
    * A failed attempt gets a retry timer (fired at once when no attempt is left, which is what the
    * SDK waits for before it fails the task); the timer gets the next attempt.
    */
+  /**
+   * A 202 with a Location header: the SDK's polling task waits for a timer (Retry-After, or the
+   * default sleep) and then a new request, under the next two sequence numbers; the new request
+   * GETs the Location, as the async HTTP pattern expects.
+   */
+  #advanceHttpPoll(
+    live: LiveInstance,
+    taskId: number,
+    event: HistoryEvent,
+    nextId: number,
+    now: Date,
+    scheduled: HistoryEvent[],
+    effects: Effect[],
+  ): number {
+    const location = pollLocation(event) as { uri: string; retryAfterMs?: number };
+    const original = live.pollingHttp.get(taskId) as DurableHttpRequestWire;
+    live.pollingHttp.delete(taskId);
+    const timerId = nextId++;
+    const requestId = nextId++;
+    const fireAt = new Date(now.getTime() + (location.retryAfterMs ?? defaultHttpPollMs)).toISOString();
+    const request: DurableHttpRequestWire = { ...original, method: 'GET', uri: location.uri, content: undefined };
+    scheduled.push(historyEvent(EventType.TimerCreated, { FireAt: fireAt }, timerId, now));
+    scheduled.push(
+      historyEvent(EventType.TaskScheduled, { Name: httpActivityName, Version: '', Input: JSON.stringify(request) }, requestId, now),
+    );
+    live.pollingHttp.set(requestId, request);
+    effects.push({ kind: 'timer', id: timerId, fireAt }, { kind: 'http', id: requestId, request, notBefore: fireAt });
+    return nextId;
+  }
+
   #advanceRetry(
     live: LiveInstance,
     retry: RetryState,
@@ -708,12 +770,18 @@ export class OrchestrationEngine {
       case 'child':
         await this.#startChild(live, effect);
         return;
-      case 'http':
-        sendDurableHttpRequest(effect.request).then(
-          (result) => post(historyEvent(EventType.TaskCompleted, { TaskScheduledId: effect.id, Result: result })),
-          (err: Error) => post(historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(err) })),
-        );
+      case 'http': {
+        if (effect.request.asynchronousPatternEnabled !== false) live.pollingHttp.set(effect.id, effect.request);
+        const send = (): void => {
+          sendDurableHttpRequest(effect.request).then(
+            (result) => post(historyEvent(EventType.TaskCompleted, { TaskScheduledId: effect.id, Result: result })),
+            (err: Error) => post(historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(err) })),
+          );
+        };
+        if (effect.notBefore) this.#deps.timers.at(new Date(effect.notBefore), send);
+        else send();
         return;
+      }
       case 'send':
         await this.#send(live, effect.target, effect.message);
         return;

@@ -99,10 +99,9 @@ export class TaskHubStore {
       history.push(...(chunk.e ?? []));
       actions.push(...(chunk.a ?? []));
     }
-    const inbox: InboxItem[] = rows
-      .filter((r) => r.rowKey.startsWith(inboxRowPrefix))
-      .sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1))
-      .map((r) => ({ rowKey: r.rowKey, message: JSON.parse(r.message as string) as InstanceMessage }));
+    const inboxRows = rows.filter((r) => r.rowKey.startsWith(inboxRowPrefix)).sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1));
+    const messages = await Promise.all(inboxRows.map((r) => this.#payloads.unpack(r, 'message')));
+    const inbox: InboxItem[] = inboxRows.map((r, i) => ({ rowKey: r.rowKey, message: JSON.parse(messages[i] ?? '{}') as InstanceMessage }));
     return { meta, history, actions, inbox };
   }
 
@@ -123,8 +122,14 @@ export class TaskHubStore {
 
   async appendMessage(instanceId: string, message: InstanceMessage): Promise<string> {
     const rowKey = inboxRowKey();
-    await this.#history.createEntity({ partitionKey: partitionKeyOf(instanceId), rowKey, message: JSON.stringify(message) });
+    await this.#history.createEntity(await this.#messageRow(partitionKeyOf(instanceId), rowKey, message));
     return rowKey;
+  }
+
+  async #messageRow(pk: string, rowKey: string, message: InstanceMessage): Promise<TableEntity<Record<string, unknown>>> {
+    const row: TableEntity<Record<string, unknown>> = { partitionKey: pk, rowKey };
+    await this.#payloads.pack(row, 'message', JSON.stringify(message), `${pk}/${rowKey}.json`);
+    return row;
   }
 
   async writeIndex(meta: InstanceMeta): Promise<void> {

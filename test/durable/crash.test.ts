@@ -29,6 +29,7 @@ describe('Durable crash recovery', () => {
     expect(status.output).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const completed = status.historyEvents?.filter((e) => e.EventType === 'TaskCompleted') ?? [];
     expect(completed.map((e) => e.Result)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(host.output()).toMatch(/breaking the lease of process \d+, which no longer runs/);
     expect(host.output()).toMatch(/resumed [1-9]\d* instance/);
   });
 
