@@ -5,6 +5,9 @@
 #  3. Fashion-MNIST IDX files (Debian dataset-fashion-mnist) — a warning if they cannot be had
 #  4. the pooled float32 SqueezeNet featurizer in .canopy/models/ (checked on ImageNet images)
 # Environment: CANOPY_SHARED_DATA (default <repo>/../shared/data), CANOPY_PYTHON (default python3).
+# The braces make bash read the whole script before running it, so editing the file
+# cannot disturb a run in progress.
+{
 set -euo pipefail
 
 JOBS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,3 +77,5 @@ if [ ! -f "$FEATURIZER" ] || [ "$(cat "$featurizer_stamp" 2>/dev/null)" != "$fea
   echo "$featurizer_key" > "$featurizer_stamp"
 fi
 say "ready (venv $VENV, featurizer $FEATURIZER)"
+exit
+}

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Local runner: spark-submit one of the jobs with the project's venv and Java, shipping the
-# canopy_jobs package as --py-files exactly as a Livy batch on HDInsight gets it.
+# Local runner: run one of the jobs on the venv's pyspark (spark-submit under the hood) and Java,
+# shipping the canopy_jobs package as --py-files exactly as a Livy batch on HDInsight gets it.
 #   jobs/spark-submit.sh image_train.py --input ... --output ...
 # Environment: CANOPY_SPARK_MASTER (default local[2]), CANOPY_SPARK_DRIVER_MEMORY (default 4g),
 # CANOPY_SPARK_SHUFFLE_PARTITIONS (default 8), JAVA_HOME (else java on PATH).
+# The braces make bash read the whole script before running it, so editing the file
+# cannot disturb a run in progress.
+{
 set -euo pipefail
 
 JOBS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,19 +42,22 @@ trap 'rm -rf "$WORK"' EXIT
 "$VENV/bin/python" "$JOBS_DIR/canopy_jobs/bundle.py" "$JOBS_DIR" "$WORK/canopy_jobs.zip"
 
 export PYSPARK_PYTHON="$VENV/bin/python"
-export PYSPARK_DRIVER_PYTHON="$VENV/bin/python"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-LOG_CONF="-Dlog4j2.configurationFile=file:$JOBS_DIR/conf/log4j2.properties"
+# The job's Python process is the driver and starts the venv's spark-submit itself with these
+# arguments (pyspark's own launch path). Unlike `spark-submit job.py`, which merges the
+# driver's stderr into stdout, this keeps the job's error line on stderr, and a wrong argument
+# fails before any JVM starts.
+PYSPARK_SUBMIT_ARGS="--master ${CANOPY_SPARK_MASTER:-local[2]}"
+PYSPARK_SUBMIT_ARGS+=" --driver-memory ${CANOPY_SPARK_DRIVER_MEMORY:-4g}"
+PYSPARK_SUBMIT_ARGS+=" --driver-java-options -Dlog4j2.configurationFile=file:$JOBS_DIR/conf/log4j2.properties"
+PYSPARK_SUBMIT_ARGS+=" --conf spark.ui.enabled=${CANOPY_SPARK_UI:-false} --conf spark.ui.showConsoleProgress=false"
+PYSPARK_SUBMIT_ARGS+=" --conf spark.sql.shuffle.partitions=${CANOPY_SPARK_SHUFFLE_PARTITIONS:-8}"
+PYSPARK_SUBMIT_ARGS+=" --py-files $WORK/canopy_jobs.zip pyspark-shell"
+export PYSPARK_SUBMIT_ARGS
 
 set +e
-"$VENV/bin/spark-submit" \
-  --master "${CANOPY_SPARK_MASTER:-local[2]}" \
-  --driver-memory "${CANOPY_SPARK_DRIVER_MEMORY:-4g}" \
-  --driver-java-options "$LOG_CONF" \
-  --conf spark.ui.enabled="${CANOPY_SPARK_UI:-false}" \
-  --conf spark.sql.shuffle.partitions="${CANOPY_SPARK_SHUFFLE_PARTITIONS:-8}" \
-  --py-files "$WORK/canopy_jobs.zip" \
-  "$SCRIPT" "$@"
+"$VENV/bin/python" "$SCRIPT" "$@"
 status=$?
 set -e
 exit $status
+}

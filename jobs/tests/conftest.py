@@ -117,3 +117,32 @@ def workload_etl_output(spark, workload_csv, tmp_path_factory):
     output = str(tmp_path_factory.mktemp("etl") / "out")
     assert workload_etl.main(["--input", workload_csv, "--output", output]) == 0
     return output
+
+
+IMAGE_PARAMS = {
+    "logistic_regression": {"regParam": 0.01, "maxIter": 50},
+    "random_forest": {"numTrees": 10, "maxDepth": 4},
+    "linear_svm": {"regParam": 0.01, "maxIter": 50},
+}
+
+
+def train_image_candidate(dataset, featurizer, output, classifier, params, *extra):
+    import json
+
+    import image_train
+
+    return image_train.main(["--input", dataset, "--output", str(output), "--featurizer", featurizer,
+                             "--classifier", classifier, "--params", json.dumps(params), "--seed", "3", *extra])
+
+
+@pytest.fixture(scope="session")
+def trained(spark, shapes_dataset, featurizer, tmp_path_factory):
+    """One finished image_train run per classifier, sharing features through --features-cache."""
+    cache = str(tmp_path_factory.mktemp("cache") / "features")
+    outputs = {}
+    for classifier, params in IMAGE_PARAMS.items():
+        output = tmp_path_factory.mktemp(classifier) / "out"
+        assert train_image_candidate(shapes_dataset, featurizer, output, classifier, params,
+                                     "--features-cache", cache) == 0
+        outputs[classifier] = output
+    return outputs

@@ -7,32 +7,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-import image_train
 from canopy_jobs import classifiers, image_features, images
-from conftest import EMPTY_CLASS, SHAPE_CLASSES
-
-PARAMS = {
-    "logistic_regression": {"regParam": 0.01, "maxIter": 50},
-    "random_forest": {"numTrees": 10, "maxDepth": 4},
-    "linear_svm": {"regParam": 0.01, "maxIter": 50},
-}
-
-
-def train(dataset, featurizer, output, classifier, params, *extra):
-    return image_train.main(["--input", dataset, "--output", str(output), "--featurizer", featurizer,
-                             "--classifier", classifier, "--params", json.dumps(params), "--seed", "3", *extra])
-
-
-@pytest.fixture(scope="module")
-def trained(spark, shapes_dataset, featurizer, tmp_path_factory):
-    """One finished run per classifier, sharing the features through --features-cache."""
-    cache = str(tmp_path_factory.mktemp("cache") / "features")
-    outputs = {}
-    for classifier, params in PARAMS.items():
-        output = tmp_path_factory.mktemp(classifier) / "out"
-        assert train(shapes_dataset, featurizer, output, classifier, params, "--features-cache", cache) == 0
-        outputs[classifier] = output
-    return outputs
+from conftest import EMPTY_CLASS, IMAGE_PARAMS, SHAPE_CLASSES, train_image_candidate
 
 
 def read_json(path):
@@ -84,7 +60,7 @@ def test_manifest_describes_and_hashes_the_package(trained):
         assert hashlib.sha256((package / name).read_bytes()).hexdigest() == digest
 
 
-@pytest.mark.parametrize("classifier", list(PARAMS))
+@pytest.mark.parametrize("classifier", list(IMAGE_PARAMS))
 def test_package_predicts_the_same_labels_as_spark(spark, trained, shapes_dataset, featurizer, classifier):
     """The parity test: model.onnx on raw test images == the saved Spark model on Spark's features."""
     from pyspark.ml.functions import array_to_vector
@@ -119,14 +95,14 @@ def test_package_predicts_the_same_labels_as_spark(spark, trained, shapes_datase
 ])
 def test_bad_hyper_parameter_fails_cleanly(shapes_dataset, featurizer, tmp_path, capsys, params, message):
     output = tmp_path / "out"
-    assert train(shapes_dataset, featurizer, output, "logistic_regression", params) == 1
+    assert train_image_candidate(shapes_dataset, featurizer, output, "logistic_regression", params) == 1
     assert message in capsys.readouterr().err
     assert not (output / "_SUCCESS").exists()
 
 
 def test_missing_input_fails_cleanly(spark, featurizer, tmp_path, capsys):
     output = tmp_path / "out"
-    assert train(str(tmp_path / "nothing-here"), featurizer, output, "random_forest", {}) == 1
+    assert train_image_candidate(str(tmp_path / "nothing-here"), featurizer, output, "random_forest", {}) == 1
     assert "no class folders" in capsys.readouterr().err
     assert not (output / "_SUCCESS").exists()
 
