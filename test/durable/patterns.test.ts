@@ -86,6 +86,12 @@ describe('Durable patterns on the devhost', () => {
     expect(status.historyEvents?.filter((e) => e.FunctionName === 'flaky')).toHaveLength(3);
   });
 
+  test('when the retry timeout runs out, the remaining attempts fail without running', async () => {
+    const id = await startOrchestration(host, 'retryTimeout');
+    const status = await waitForStatus(host, id, undefined, 10_000);
+    expect(status.output).toEqual({ message: expect.stringContaining('flaky attempt 2 failed'), ran: 2 });
+  });
+
   test('an activity failure is caught with try/catch in the orchestrator', async () => {
     const id = await startOrchestration(host, 'catching');
     const status = await waitForStatus(host, id);
