@@ -1,28 +1,101 @@
-import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
+import path from 'node:path';
+import { AzureBlobStore } from './adapters/azure/azureBlobStore';
 import { createBlobServiceClient, createCosmosClient } from './adapters/azure/clients';
-import { BlobStorageProbe } from './adapters/azure/storageProbe';
+import { CosmosModelRegistry } from './adapters/azure/cosmosModelRegistry';
+import { CosmosResourceLedger } from './adapters/azure/cosmosResourceLedger';
+import { CosmosRunStore } from './adapters/azure/cosmosRunStore';
+import { openCanopyContainers } from './adapters/azure/cosmosSchema';
+import { CosmosSpecStore } from './adapters/azure/cosmosSpecStore';
 import { CosmosProbe } from './adapters/azure/cosmosProbe';
+import { BlobStorageProbe } from './adapters/azure/storageProbe';
+import { LocalScorerDeployer } from './adapters/local/localScorerDeployer';
+import { LocalSparkComputeTarget } from './adapters/local/localSparkComputeTarget';
 import { CanopyConfig, config } from './config';
+import { defaultPrices, PriceTable } from './domain/cost';
+import { ComputeTargetKind, DeploymentTargetKind } from './domain/pipelineSpec';
+import { BlobStore } from './ports/blobStore';
+import { Clock, systemClock } from './ports/clock';
+import { ComputeTarget } from './ports/computeTarget';
+import { Deployer } from './ports/deployer';
 import { DependencyProbe } from './ports/dependencyProbe';
+import { ModelRegistry } from './ports/modelRegistry';
+import { ResourceLedger } from './ports/resourceLedger';
+import { RunStore } from './ports/runStore';
+import { SpecStore } from './ports/specStore';
 
 /** The adapters of one process, built once from the configuration. */
 export interface Composition {
   config: CanopyConfig;
-  blobs: BlobServiceClient;
-  cosmos: CosmosClient;
-  healthProbes: DependencyProbe[];
+  blobService: BlobServiceClient;
+  blobs: BlobStore;
+  specs: SpecStore;
+  runs: RunStore;
+  registry: ModelRegistry;
+  ledger: ResourceLedger;
+  compute(kind: ComputeTargetKind): ComputeTarget;
+  deployer(kind: DeploymentTargetKind): Deployer;
+  clock: Clock;
+  prices: PriceTable;
 }
 
-export function compose(cfg: CanopyConfig): Composition {
-  const blobs = createBlobServiceClient(cfg);
+export class UnavailableTargetError extends Error {
+  readonly code = 'CONFIG.TARGET_UNAVAILABLE';
+}
+
+export async function compose(cfg: CanopyConfig): Promise<Composition> {
+  const blobService = createBlobServiceClient(cfg);
   const cosmos = createCosmosClient(cfg);
-  return { config: cfg, blobs, cosmos, healthProbes: [new BlobStorageProbe(blobs), new CosmosProbe(cosmos)] };
+  const containers = await openCanopyContainers(cosmos, cfg.cosmos.database);
+  const blobs = new AzureBlobStore(blobService);
+  const localSpark = new LocalSparkComputeTarget({
+    rootDir: path.join(cfg.local.stateDir, 'compute'),
+    jobsDir: cfg.local.jobsDir,
+    modelsDir: cfg.local.modelsDir,
+    blobs,
+  });
+  const localScorer = new LocalScorerDeployer({
+    rootDir: path.join(cfg.local.stateDir, 'deployments'),
+    scorerEntry: cfg.local.scorerEntry,
+    storageConnectionString: cfg.storage.connectionString,
+  });
+  return {
+    config: cfg,
+    blobService,
+    blobs,
+    specs: new CosmosSpecStore(containers.specs),
+    runs: new CosmosRunStore(containers.runs),
+    registry: new CosmosModelRegistry(containers.models),
+    ledger: new CosmosResourceLedger(containers.ledger),
+    compute(kind) {
+      if (kind === 'local-spark' && cfg.runtime === 'local') return localSpark;
+      throw new UnavailableTargetError(`compute target ${kind} is not available in the ${cfg.runtime} runtime`);
+    },
+    deployer(kind) {
+      if (kind === 'local' && cfg.runtime === 'local') return localScorer;
+      throw new UnavailableTargetError(`deployment target ${kind} is not available in the ${cfg.runtime} runtime`);
+    },
+    clock: systemClock,
+    prices: defaultPrices,
+  };
 }
 
-let composition: Composition | undefined;
+let probes: DependencyProbe[] | undefined;
 
-export function app(): Composition {
-  composition ??= compose(config());
+/** Health probes need no database set-up, so they answer even when Cosmos DB does not. */
+export function healthProbes(): DependencyProbe[] {
+  const cfg = config();
+  probes ??= [new BlobStorageProbe(createBlobServiceClient(cfg)), new CosmosProbe(createCosmosClient(cfg))];
+  return probes;
+}
+
+let composition: Promise<Composition> | undefined;
+
+/** The process's adapters; a failed start (e.g. Cosmos unreachable) is retried on the next call. */
+export function app(): Promise<Composition> {
+  composition ??= compose(config()).catch((err: unknown) => {
+    composition = undefined;
+    throw err;
+  });
   return composition;
 }

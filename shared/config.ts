@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import packageJson from '../package.json';
 
 /**
@@ -22,12 +24,23 @@ export interface CosmosConfig {
   emulator: boolean;
 }
 
+/** Where the local stack's compute and deployments live, and what they run. */
+export interface LocalConfig {
+  stateDir: string;
+  jobsDir: string;
+  modelsDir: string;
+  scorerEntry: string;
+}
+
 export interface CanopyConfig {
   runtime: Runtime;
   version: string;
   storage: StorageConfig;
   cosmos: CosmosConfig;
   healthTimeoutMs: number;
+  /** How often orchestrations poll long-running operations. */
+  pollSeconds: number;
+  local: LocalConfig;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +64,28 @@ function deepFreeze<T>(value: T): T {
     Object.values(value).forEach(deepFreeze);
     Object.freeze(value);
   }
+  return value;
+}
+
+/** The repository (or deployed app) root: the folder whose package.json is Canopy's. */
+function appRoot(): string {
+  let dir = __dirname;
+  while (dir !== path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (
+      fs.existsSync(manifest) &&
+      (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === packageJson.name &&
+      !dir.endsWith(`${path.sep}dist`)
+    )
+      return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive number.`);
   return value;
 }
 
@@ -91,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
 
   const healthTimeoutMs = Number(env.CANOPY_HEALTH_TIMEOUT_MS ?? 3000);
   if (!Number.isInteger(healthTimeoutMs) || healthTimeoutMs <= 0) problems.push('CANOPY_HEALTH_TIMEOUT_MS must be a positive integer.');
+  const pollSeconds = positiveNumber(env, 'CANOPY_POLL_SECONDS', runtime === 'azure' ? 30 : 3, problems);
+  const root = appRoot();
+  const stateDir = path.resolve(env.CANOPY_LOCAL_STATE ?? path.join(root, '.canopy'));
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
@@ -104,6 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
       emulator: runtime === 'local',
     },
     healthTimeoutMs,
+    pollSeconds,
+    local: {
+      stateDir,
+      jobsDir: path.resolve(env.CANOPY_JOBS_DIR ?? path.join(root, 'jobs')),
+      modelsDir: path.resolve(env.CANOPY_MODELS_DIR ?? path.join(stateDir, 'models')),
+      scorerEntry: path.resolve(env.CANOPY_SCORER_ENTRY ?? path.join(root, 'dist', 'scoring', 'main.js')),
+    },
   });
 }
 

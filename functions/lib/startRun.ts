@@ -1,0 +1,61 @@
+import { DurableClient, OrchestrationRuntimeStatus } from 'durable-functions';
+import { Composition } from '../../shared/composition';
+import { candidateGrid } from '../../shared/domain/candidateGrid';
+import { pipelineInstanceId, pipelineOfInstance } from '../../shared/domain/naming';
+import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { StoredSpec } from '../../shared/ports/specStore';
+import { PipelineInput, trainingPipelineName } from '../../orchestrations/trainingPipeline/contracts';
+import { computeCostPerHour } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { ApiError } from './http';
+
+const active = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
+
+/** Validates a spec, with every problem listed in a 400. */
+export function requireValidSpec(body: unknown): PipelineSpec {
+  const result = validatePipelineSpec(body, (s) => candidateGrid(s).length);
+  if (!result.ok)
+    throw new ApiError(400, 'SPEC.INVALID', `the pipeline spec has ${result.problems.length} problem(s)`, { problems: result.problems });
+  return result.spec;
+}
+
+/** The instance of this pipeline that is running now, if any. */
+export async function runningInstance(client: DurableClient, pipeline: string): Promise<string | undefined> {
+  const statuses = await client.getStatusBy({ runtimeStatus: active });
+  return statuses.find((s) => pipelineOfInstance(s.instanceId) === pipeline)?.instanceId;
+}
+
+export type StartResult = { started: true; instanceId: string } | { started: false; runningInstanceId: string };
+
+/**
+ * Starts a run of a stored spec for one data version. The instance id derives from the pipeline
+ * and the data version, and one run per pipeline runs at a time.
+ */
+export async function startPipelineRun(
+  client: DurableClient,
+  comp: Composition,
+  stored: StoredSpec,
+  dataVersion: string,
+  trigger: string,
+): Promise<StartResult> {
+  const running = await runningInstance(client, stored.name);
+  if (running) return { started: false, runningInstanceId: running };
+  const instanceId = pipelineInstanceId(stored.name, dataVersion);
+  const input: PipelineInput = {
+    pipeline: stored.name,
+    specVersion: stored.version,
+    spec: stored.spec,
+    dataVersion,
+    trigger,
+    pollSeconds: comp.config.pollSeconds,
+    computeCostPerHour: computeCostPerHour(stored.spec, comp.prices),
+  };
+  try {
+    await client.startNew(trainingPipelineName, { instanceId, input });
+  } catch (err) {
+    // Two starts raced with the same data version: the other one won.
+    const again = await runningInstance(client, stored.name);
+    if (again) return { started: false, runningInstanceId: again };
+    throw err;
+  }
+  return { started: true, instanceId };
+}

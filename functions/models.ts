@@ -1,0 +1,106 @@
+import { app, HttpRequest } from '@azure/functions';
+import { app as composition, Composition } from '../shared/composition';
+import { healthyDeploymentOf, rollbackTarget } from '../shared/domain/traffic';
+import { ApiError, handled, positiveIntParam } from './lib/http';
+
+async function versionsOf(comp: Composition, model: string) {
+  const versions = await comp.registry.listVersions(model);
+  if (versions.length === 0) throw new ApiError(404, 'MODEL.NOT_FOUND', `no model named "${model}"`);
+  return versions;
+}
+
+/** Makes a deployed version production and gives its deployment all the traffic; takes effect on the next request. */
+async function switchTo(comp: Composition, model: string, version: number) {
+  const deployments = await comp.registry.listDeployments(model);
+  const target = healthyDeploymentOf(deployments, version);
+  if (!target) throw new ApiError(409, 'MODEL.NOT_DEPLOYED', `version ${version} of ${model} has no healthy deployment to send traffic to`);
+  const now = comp.clock.now();
+  const { previous } = await comp.registry.promote(model, version, now);
+  for (const d of deployments) {
+    const trafficPercent = d.name === target.name ? 100 : 0;
+    if (d.trafficPercent !== trafficPercent) await comp.registry.upsertDeployment({ ...d, trafficPercent, updatedAt: now.toISOString() });
+  }
+  return { model, version, previous, deployment: target.name, endpoint: target.endpoint };
+}
+
+app.http('listModels', {
+  route: 'models',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async () => {
+    const comp = await composition();
+    const models = await comp.registry.listModels();
+    const described = await Promise.all(
+      models.map(async (model) => {
+        const production = await comp.registry.getProduction(model);
+        return { model, productionVersion: production?.version, versions: (await comp.registry.listVersions(model)).length };
+      }),
+    );
+    return { jsonBody: { models: described } };
+  }),
+});
+
+app.http('listModelVersions', {
+  route: 'models/{name}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const comp = await composition();
+    return { jsonBody: { model: req.params.name, versions: await versionsOf(comp, req.params.name) } };
+  }),
+});
+
+app.http('getModelVersion', {
+  route: 'models/{name}/versions/{version:int}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const comp = await composition();
+    const version = await comp.registry.getVersion(req.params.name, positiveIntParam(req.params.version, 'version', 1, 1_000_000));
+    if (!version) throw new ApiError(404, 'MODEL.VERSION_NOT_FOUND', `model ${req.params.name} has no version ${req.params.version}`);
+    return { jsonBody: version };
+  }),
+});
+
+app.http('promoteModelVersion', {
+  route: 'models/{name}/versions/{version:int}/promote',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const comp = await composition();
+    const versions = await versionsOf(comp, req.params.name);
+    const version = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
+    if (!versions.some((v) => v.version === version))
+      throw new ApiError(404, 'MODEL.VERSION_NOT_FOUND', `model ${req.params.name} has no version ${version}`);
+    return { jsonBody: await switchTo(comp, req.params.name, version) };
+  }),
+});
+
+app.http('rollbackModel', {
+  route: 'models/{name}/rollback',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const comp = await composition();
+    const versions = await versionsOf(comp, req.params.name);
+    const target = rollbackTarget(versions, await comp.registry.listDeployments(req.params.name));
+    if (!target)
+      throw new ApiError(
+        409,
+        'MODEL.NO_ROLLBACK_TARGET',
+        `model ${req.params.name} has no earlier production version that is still deployed`,
+      );
+    return { jsonBody: await switchTo(comp, req.params.name, target.version) };
+  }),
+});
+
+app.http('listModelDeployments', {
+  route: 'models/{name}/deployments',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const comp = await composition();
+    await versionsOf(comp, req.params.name);
+    return { jsonBody: { model: req.params.name, deployments: await comp.registry.listDeployments(req.params.name) } };
+  }),
+});

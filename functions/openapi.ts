@@ -1,0 +1,183 @@
+import { app } from '@azure/functions';
+import { pipelineSpecSchema } from '../shared/domain/pipelineSpec';
+import packageJson from '../package.json';
+
+const error = { $ref: '#/components/schemas/Error' };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      {
+        description:
+          { 400: 'bad input', 401: 'missing or wrong function key', 404: 'not found', 409: 'conflict', 413: 'body too large' }[code] ??
+          'error',
+        content: { 'application/json': { schema: error } },
+      },
+    ]),
+  );
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const object = { type: 'object' };
+const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const instanceId = { name: 'instanceId', in: 'path', required: true, schema: { type: 'string' } };
+const version = { name: 'version', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+const keyed = [{ functionKey: [] }];
+
+/** The OpenAPI 3.0 description of Canopy's HTTP API, served at GET /api/openapi.json. */
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: { title: 'Canopy', version: packageJson.version, description: packageJson.description },
+  servers: [{ url: '/api' }],
+  components: {
+    securitySchemes: {
+      functionKey: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'x-functions-key',
+        description: 'a function key; the `code` query parameter works too',
+      },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+          },
+        },
+      },
+      PipelineSpec: pipelineSpecSchema,
+    },
+  },
+  paths: {
+    '/health': {
+      get: {
+        summary: 'version and whether storage and Cosmos DB answer',
+        security: [],
+        responses: { 200: json(object), 503: json(object, 'a dependency is down') },
+      },
+    },
+    '/openapi.json': { get: { summary: 'this document', security: [], responses: { 200: json(object) } } },
+    '/pipelines': {
+      post: {
+        summary: 'register a pipeline spec (a changed spec becomes a new version)',
+        security: keyed,
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PipelineSpec' } } } },
+        responses: { 201: json(object, 'the stored spec and its version'), ...errors(400, 401, 413) },
+      },
+      get: { summary: 'the latest version of every spec', security: keyed, responses: { 200: json(object), ...errors(401) } },
+    },
+    '/pipelines/{name}': {
+      get: {
+        summary: 'a spec (latest, or ?version=)',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/pipelines/{name}/runs': {
+      post: {
+        summary: 'run the stored spec; optional body { dataVersion }',
+        security: keyed,
+        parameters: [name],
+        responses: { 202: json(object, 'started; Location is the status URL'), ...errors(400, 401, 404, 409, 413) },
+      },
+      get: {
+        summary: 'runs of the pipeline, newest first (?top=, ?continuation=)',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/runs': {
+      post: {
+        summary: 'save an inline spec and run it: { spec, dataVersion? }',
+        security: keyed,
+        responses: { 202: json(object), ...errors(400, 401, 409, 413) },
+      },
+    },
+    '/pipelines/{name}/runs/{instanceId}': {
+      get: {
+        summary: 'a run: its record, candidates and live status (stage, candidates, elapsed, cost)',
+        security: keyed,
+        parameters: [name, instanceId],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/pipelines/{name}/runs/{instanceId}/cancel': {
+      post: {
+        summary: 'cancel a running run; its compute is torn down',
+        security: keyed,
+        parameters: [name, instanceId],
+        responses: { 202: json(object), ...errors(401, 404, 409) },
+      },
+    },
+    '/pipelines/{name}/leaderboard': {
+      get: {
+        summary: 'every successful candidate of every run, best first (?metric=, ?top=)',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(400, 401, 404) },
+      },
+    },
+    '/models': {
+      get: {
+        summary: 'registered models and their production versions',
+        security: keyed,
+        responses: { 200: json(object), ...errors(401) },
+      },
+    },
+    '/models/{name}': {
+      get: {
+        summary: 'versions of a model with lineage, metrics and stage',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/models/{name}/versions/{version}': {
+      get: {
+        summary: 'one model version',
+        security: keyed,
+        parameters: [name, version],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/models/{name}/versions/{version}/promote': {
+      post: {
+        summary: 'make a deployed version production and send it all traffic',
+        security: keyed,
+        parameters: [name, version],
+        responses: { 200: json(object), ...errors(401, 404, 409) },
+      },
+    },
+    '/models/{name}/rollback': {
+      post: {
+        summary: 'give production back to the previous deployed version',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(401, 404, 409) },
+      },
+    },
+    '/models/{name}/deployments': {
+      get: {
+        summary: 'deployments of a model with state, endpoint and traffic share',
+        security: keyed,
+        parameters: [name],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/maintenance/reap': {
+      post: { summary: 'run the resource reaper now (admin key)', security: keyed, responses: { 200: json(object), ...errors(401) } },
+    },
+  },
+};
+
+app.http('openApi', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: async () => ({ jsonBody: openApiDocument }),
+});

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { app as composition } from '../shared/composition';
+import { metricValue } from '../shared/domain/selection';
+import { SelectionMetric } from '../shared/domain/pipelineSpec';
+import { cancelEventName } from '../orchestrations/trainingPipeline/contracts';
+import { ApiError, handled, positiveIntParam, readJson } from './lib/http';
+import { requireValidSpec, startPipelineRun } from './lib/startRun';
+
+const client = df.input.durableClient();
+
+async function storedSpec(name: string) {
+  const comp = await composition();
+  const stored = await comp.specs.get(name);
+  if (!stored) throw new ApiError(404, 'PIPELINE.NOT_FOUND', `no pipeline named "${name}"`);
+  return { comp, stored };
+}
+
+function runStartedResponse(req: HttpRequest, pipeline: string, instanceId: string, specVersion: number): HttpResponseInit {
+  const status = new URL(`/api/pipelines/${pipeline}/runs/${instanceId}`, req.url).toString();
+  return {
+    status: 202,
+    headers: { location: status, 'retry-after': '10' },
+    jsonBody: { pipeline, instanceId, specVersion, statusUrl: status },
+  };
+}
+
+/** POST /api/pipelines — registers a spec (a changed spec becomes a new version). */
+app.http('registerPipeline', {
+  route: 'pipelines',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const spec = requireValidSpec(await readJson(req));
+    const comp = await composition();
+    const stored = await comp.specs.save(spec, comp.clock.now());
+    return { status: 201, jsonBody: stored };
+  }),
+});
+
+app.http('listPipelines', {
+  route: 'pipelines',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async () => {
+    const comp = await composition();
+    return { jsonBody: { pipelines: await comp.specs.list() } };
+  }),
+});
+
+app.http('getPipeline', {
+  route: 'pipelines/{name}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const version = req.query.get('version');
+    const comp = await composition();
+    const stored = await comp.specs.get(req.params.name, version ? positiveIntParam(version, 'version', 1, 1_000_000) : undefined);
+    if (!stored)
+      throw new ApiError(404, 'PIPELINE.NOT_FOUND', `no pipeline named "${req.params.name}"${version ? ` at version ${version}` : ''}`);
+    return { jsonBody: stored };
+  }),
+});
+
+/** POST /api/pipelines/{name}/runs — runs the stored spec; `{ "dataVersion" }` optional. */
+app.http('startPipelineRun', {
+  route: 'pipelines/{name}/runs',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [client],
+  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
+    const body = (await readJson(req, 4096, true)) as { dataVersion?: unknown } | undefined;
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
+      throw new ApiError(400, 'REQUEST.BAD_BODY', 'the body, when given, is a JSON object');
+    if (body?.dataVersion !== undefined && (typeof body.dataVersion !== 'string' || body.dataVersion === ''))
+      throw new ApiError(400, 'REQUEST.BAD_BODY', 'dataVersion must be a non-empty string');
+    const { comp, stored } = await storedSpec(req.params.name);
+    const result = await startPipelineRun(
+      df.getClient(context),
+      comp,
+      stored,
+      (body?.dataVersion as string | undefined) ?? `http:${randomUUID()}`,
+      'http',
+    );
+    if (!result.started)
+      throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
+        instanceId: result.runningInstanceId,
+      });
+    return runStartedResponse(req, stored.name, result.instanceId, stored.version);
+  }),
+});
+
+/** POST /api/runs — `{ "spec": {...}, "dataVersion"? }`: saves the inline spec and runs it. */
+app.http('startInlineRun', {
+  route: 'runs',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [client],
+  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
+    const body = (await readJson(req)) as { spec?: unknown; dataVersion?: unknown };
+    if (!body || typeof body !== 'object' || Array.isArray(body) || body.spec === undefined)
+      throw new ApiError(400, 'REQUEST.BAD_BODY', 'send { "spec": { ... }, "dataVersion"?: "..." }');
+    if (body.dataVersion !== undefined && (typeof body.dataVersion !== 'string' || body.dataVersion === ''))
+      throw new ApiError(400, 'REQUEST.BAD_BODY', 'dataVersion must be a non-empty string');
+    const spec = requireValidSpec(body.spec);
+    const comp = await composition();
+    const durable = df.getClient(context);
+    const stored = await comp.specs.save(spec, comp.clock.now());
+    const result = await startPipelineRun(
+      durable,
+      comp,
+      stored,
+      (body.dataVersion as string | undefined) ?? `http:${randomUUID()}`,
+      'http',
+    );
+    if (!result.started)
+      throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
+        instanceId: result.runningInstanceId,
+      });
+    return runStartedResponse(req, stored.name, result.instanceId, stored.version);
+  }),
+});
+
+app.http('listPipelineRuns', {
+  route: 'pipelines/{name}/runs',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const { comp, stored } = await storedSpec(req.params.name);
+    const page = await comp.runs.listPipelineRuns(stored.name, {
+      top: positiveIntParam(req.query.get('top'), 'top', 20, 100),
+      continuation: req.query.get('continuation') ?? undefined,
+    });
+    return { jsonBody: { runs: page.items, continuation: page.next } };
+  }),
+});
+
+/** GET /api/pipelines/{name}/runs/{instanceId} — the run record, its candidates and the live orchestration status. */
+app.http('getPipelineRun', {
+  route: 'pipelines/{name}/runs/{instanceId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [client],
+  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
+    const { name, instanceId } = req.params;
+    const comp = await composition();
+    const [run, candidates, status] = await Promise.all([
+      comp.runs.getPipelineRun(name, instanceId),
+      comp.runs.listCandidateRuns(name, instanceId),
+      df
+        .getClient(context)
+        .getStatus(instanceId, { showInput: false })
+        .catch(() => undefined),
+    ]);
+    if (!run && !status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+    return {
+      jsonBody: {
+        run,
+        candidates: candidates.sort((a, b) => a.candidateId.localeCompare(b.candidateId)),
+        orchestration: status?.runtimeStatus
+          ? {
+              runtimeStatus: status.runtimeStatus,
+              customStatus: status.customStatus,
+              output: status.output,
+              lastUpdatedTime: status.lastUpdatedTime,
+            }
+          : undefined,
+      },
+    };
+  }),
+});
+
+/** POST .../cancel — raises the cancel event, so the run tears its compute down before it ends. */
+app.http('cancelPipelineRun', {
+  route: 'pipelines/{name}/runs/{instanceId}/cancel',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [client],
+  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
+    const { name, instanceId } = req.params;
+    const durable = df.getClient(context);
+    const status = await durable.getStatus(instanceId).catch(() => undefined);
+    if (!status?.runtimeStatus || !instanceId.startsWith(`${name}--`))
+      throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+    if (![df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending].includes(status.runtimeStatus)) {
+      throw new ApiError(409, 'RUN.NOT_RUNNING', `run ${instanceId} is ${status.runtimeStatus}`);
+    }
+    await durable.raiseEvent(instanceId, cancelEventName, { requestedAt: new Date().toISOString() });
+    return { status: 202, jsonBody: { instanceId, cancelRequested: true } };
+  }),
+});
+
+/** GET /api/pipelines/{name}/leaderboard — every candidate of every run, best first by the metric. */
+app.http('pipelineLeaderboard', {
+  route: 'pipelines/{name}/leaderboard',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: handled(async (req: HttpRequest) => {
+    const { comp, stored } = await storedSpec(req.params.name);
+    const metric = (req.query.get('metric') ?? stored.spec.selection.metric) as SelectionMetric;
+    if (!['accuracy', 'classAverageAccuracy', 'macroRocAuc'].includes(metric))
+      throw new ApiError(400, 'REQUEST.BAD_PARAMETER', 'metric must be accuracy, classAverageAccuracy or macroRocAuc');
+    const top = positiveIntParam(req.query.get('top'), 'top', 20, 500);
+    const candidates = (await comp.runs.listCandidateRuns(stored.name)).filter((c) => c.status === 'succeeded' && c.metrics);
+    const rows = candidates
+      .map((c) => ({
+        instanceId: c.instanceId,
+        candidateId: c.candidateId,
+        classifier: c.classifier,
+        featurizer: c.featurizer,
+        params: c.params,
+        value: metricValue(metric, c.metrics!),
+        accuracy: c.metrics!.accuracy,
+        classAverageAccuracy: c.metrics!.classAverageAccuracy,
+        durationSeconds: c.durationSeconds,
+        endedAt: c.endedAt,
+      }))
+      .sort(
+        (a, b) => b.value - a.value || (a.durationSeconds ?? 0) - (b.durationSeconds ?? 0) || a.candidateId.localeCompare(b.candidateId),
+      )
+      .slice(0, top);
+    return { jsonBody: { pipeline: stored.name, metric, leaderboard: rows } };
+  }),
+});

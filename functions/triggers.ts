@@ -1,0 +1,96 @@
+import { app, HttpRequest, InvocationContext, Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import { app as composition } from '../shared/composition';
+import { parseSchedule } from '../shared/domain/schedule';
+import { reapResources } from '../shared/reaper';
+import { startPipelineRun } from './lib/startRun';
+
+const client = df.input.durableClient();
+
+/** The container whose `<pipeline>/_READY` marker starts that pipeline. */
+export const landingContainer = 'canopy-landing';
+
+/**
+ * A marker blob starts its pipeline: thousands of image uploads start nothing until the marker
+ * lands, and the marker's ETag is the data version, so uploading it twice starts one run.
+ */
+app.storageBlob('pipelineMarker', {
+  path: `${landingContainer}/{pipeline}/_READY`,
+  connection: 'AzureWebJobsStorage',
+  extraInputs: [client],
+  handler: async (_blob: unknown, context: InvocationContext) => {
+    const pipeline = String(context.triggerMetadata?.pipeline ?? '');
+    const properties = context.triggerMetadata?.properties as { eTag?: string; etag?: string } | undefined;
+    const etag = String(properties?.eTag ?? properties?.etag ?? '').replace(/"/g, '');
+    const comp = await composition();
+    const stored = await comp.specs.get(pipeline);
+    if (!stored) {
+      context.warn(`marker for unknown pipeline "${pipeline}" ignored; register its spec with POST /api/pipelines first`);
+      return;
+    }
+    const result = await startPipelineRun(df.getClient(context), comp, stored, `blob:${etag}`, 'blob');
+    if (result.started) context.log(`pipeline ${pipeline} started as ${result.instanceId} by its marker`);
+    else context.warn(`pipeline ${pipeline} is already running as ${result.runningInstanceId}; marker ${etag} starts nothing`);
+  },
+});
+
+/** Every minute: start each stored spec whose retraining schedule had an occurrence in the last minute. */
+app.timer('scheduledRetraining', {
+  schedule: '0 * * * * *',
+  extraInputs: [client],
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    const comp = await composition();
+    const now = comp.clock.now();
+    const minuteAgo = new Date(now.getTime() - 60_000);
+    for (const stored of await comp.specs.list()) {
+      if (!stored.spec.schedule) continue;
+      const occurrence = parseSchedule(stored.spec.schedule).next(minuteAgo);
+      if (occurrence > now) continue;
+      const result = await startPipelineRun(df.getClient(context), comp, stored, `schedule:${occurrence.toISOString()}`, 'schedule');
+      if (result.started) context.log(`scheduled retraining of ${stored.name} started as ${result.instanceId}`);
+      else context.warn(`scheduled retraining of ${stored.name} skipped: ${result.runningInstanceId} is still running`);
+    }
+  },
+});
+
+const liveStatuses = [
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.Suspended,
+];
+
+async function reap(context: InvocationContext) {
+  const comp = await composition();
+  const durable = df.getClient(context);
+  const result = await reapResources({
+    ledger: comp.ledger,
+    compute: (kind) => comp.compute(kind),
+    now: comp.clock.now(),
+    isInstanceLive: async (instanceId) => {
+      const status = await durable.getStatus(instanceId).catch(() => undefined);
+      return status?.runtimeStatus !== undefined && liveStatuses.includes(status.runtimeStatus);
+    },
+    log: (message) => context.log(message),
+  });
+  if (result.deleted.length + result.deleting.length + result.failed.length > 0) context.log(`reaper: ${JSON.stringify(result)}`);
+  return result;
+}
+
+/** Every five minutes (and at start): delete whatever the ledger holds past its expiry or with no live run. */
+app.timer('resourceReaper', {
+  schedule: '0 */5 * * * *',
+  runOnStartup: true,
+  extraInputs: [client],
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    await reap(context);
+  },
+});
+
+/** POST /api/maintenance/reap (admin key): run the reaper now. */
+app.http('reapNow', {
+  route: 'maintenance/reap',
+  methods: ['POST'],
+  authLevel: 'admin',
+  extraInputs: [client],
+  handler: async (_req: HttpRequest, context: InvocationContext) => ({ jsonBody: await reap(context) }),
+});
