@@ -128,7 +128,7 @@ describe('RetryTracker.fromHistory', () => {
 describe('table keys', () => {
   test('instance ids with characters tables forbid round-trip through partition keys', () => {
     const id = 'a/b\\c#d?e%f\u0001g';
-    expect(partitionKeyOf(id)).not.toMatch(/[/\\#?\u0001]/);
+    expect([...partitionKeyOf(id)].filter((c) => '/\\#?\u0001'.includes(c))).toEqual([]);
     expect(instanceIdOf(partitionKeyOf(id))).toBe(id);
   });
 
