@@ -296,6 +296,9 @@ export class OrchestrationEngine {
             'error',
             `Orchestration '${live.meta.instanceId}': an episode failed and will be retried: ${err.stack ?? err.message}`,
           );
+          // The episode may have advanced retry or polling state before its checkpoint failed.
+          live.retries = RetryTracker.fromHistory(live.history, live.actions);
+          live.pollingHttp = pollingHttpTasks(live.history, live.completed);
           setTimeout(() => {
             live.running = false;
             this.#kick(live);
@@ -357,6 +360,7 @@ export class OrchestrationEngine {
   async #episode(live: LiveInstance): Promise<void> {
     if (isTerminal(live.meta.status)) {
       await this.#dropPending(live);
+      this.#live.delete(live.meta.instanceId);
       return;
     }
     const taken = this.#take(live);
@@ -391,14 +395,14 @@ export class OrchestrationEngine {
     const effects: Effect[] = [];
     const afterCheckpoint: HistoryEvent[] = [];
     const scheduled: HistoryEvent[] = [];
-    const newlyCompleted: number[] = [];
+    const newlyCompleted = new Set<number>();
     for (const item of taken) {
       const event = item.event ?? this.#messageEvent(item.message as InstanceMessage, now);
       if (!event) continue;
       const taskId = completedTaskId(event);
       if (taskId !== undefined) {
-        if (live.completed.has(taskId) || newlyCompleted.includes(taskId)) continue;
-        newlyCompleted.push(taskId);
+        if (live.completed.has(taskId) || newlyCompleted.has(taskId)) continue;
+        newlyCompleted.add(taskId);
       }
       events.push(event);
       if (taskId === undefined) continue;
@@ -483,11 +487,10 @@ export class OrchestrationEngine {
       return;
     }
     for (const effect of effects) {
-      const retry = effect.kind === 'activity' || effect.kind === 'child' ? effect.retry : undefined;
-      if (retry && (effect.kind === 'activity' || effect.kind === 'child')) {
+      if ((effect.kind === 'activity' || effect.kind === 'child') && effect.retry) {
         live.retries.start({
           originId: effect.id,
-          options: retry,
+          options: effect.retry,
           kind: effect.kind,
           name: effect.name,
           input: effect.input,
@@ -533,10 +536,6 @@ export class OrchestrationEngine {
   }
 
   /**
-   * A failed attempt gets a retry timer (fired at once when no attempt is left, which is what the
-   * SDK waits for before it fails the task); the timer gets the next attempt.
-   */
-  /**
    * A 202 with a Location header: the SDK's polling task waits for a timer (Retry-After, or the
    * default sleep) and then a new request, under the next two sequence numbers; the new request
    * GETs the Location, as the async HTTP pattern expects.
@@ -566,6 +565,10 @@ export class OrchestrationEngine {
     return nextId;
   }
 
+  /**
+   * A failed attempt gets a retry timer (fired at once when no attempt is left, which is what the
+   * SDK waits for before it fails the task); the timer gets the next attempt.
+   */
   #advanceRetry(
     live: LiveInstance,
     retry: RetryState,
@@ -691,6 +694,8 @@ export class OrchestrationEngine {
     live.actions = [];
     live.completed.clear();
     live.retries.clear();
+    live.pollingHttp.clear();
+    if (next.status !== live.meta.status) await this.#deps.store.writeIndex(next);
     live.meta = next;
     for (const effect of effects) if (effect.kind === 'send') await this.#startEffect(live, effect);
     void this.#deps.store
@@ -727,13 +732,7 @@ export class OrchestrationEngine {
   async #dropPending(live: LiveInstance): Promise<void> {
     const rowKeys = live.pending.flatMap((i) => (i.rowKey === undefined ? [] : [i.rowKey]));
     live.pending = [];
-    if (rowKeys.length > 0)
-      await this.#deps.store.checkpoint({
-        meta: live.meta,
-        newEvents: [],
-        newActions: [],
-        consumed: rowKeys.slice(0, maxMessagesPerCheckpoint),
-      });
+    if (rowKeys.length > 0) await this.#deps.store.deleteMessages(live.meta.instanceId, rowKeys);
   }
 
   async #startEffect(live: LiveInstance, effect: Effect): Promise<void> {

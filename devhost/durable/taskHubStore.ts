@@ -126,6 +126,12 @@ export class TaskHubStore {
     return rowKey;
   }
 
+  async deleteMessages(instanceId: string, rowKeys: string[]): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    const ops: TransactionAction[] = rowKeys.map((rowKey) => ['delete', { partitionKey: pk, rowKey }]);
+    for (let i = 0; i < ops.length; i += 100) await this.#history.submitTransaction(ops.slice(i, i + 100));
+  }
+
   async #messageRow(pk: string, rowKey: string, message: InstanceMessage): Promise<TableEntity<Record<string, unknown>>> {
     const row: TableEntity<Record<string, unknown>> = { partitionKey: pk, rowKey };
     await this.#payloads.pack(row, 'message', JSON.stringify(message), `${pk}/${rowKey}.json`);
