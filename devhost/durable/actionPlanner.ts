@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventType, HistoryEvent, historyEvent } from './historyEvents';
-import { entityInstanceId, InstanceMessage, RecordedAction } from './instanceModel';
+import {
+  EntityOperationMessage,
+  entityInstanceId,
+  InstanceMessage,
+  lockOperation,
+  RecordedAction,
+  releaseOperation,
+} from './instanceModel';
 import { ActionType, DurableHttpRequestWire, flattenActions, inputJson, RetryOptionsWire, SdkAction } from './sdkActions';
 
 /** Work an episode's new actions start once its checkpoint is durable. */
@@ -81,10 +88,10 @@ export function deterministicGuid(instanceId: string, id: number): string {
 export function planActions(input: PlanInput): Plan {
   const actions = flattenActions(input.actions);
   const plan: Plan = { events: [], recorded: [], effects: [], nextId: input.nextId };
-  let lastLockSize = 0;
+  let lockSet: string[] = [];
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i];
-    if (action.actionType === ActionType.LockEntities) lastLockSize = action.lockSet?.length ?? 0;
+    if (action.actionType === ActionType.LockEntities) lockSet = lockSetOf(action);
     if (i < input.recorded.length) {
       const before = input.recorded[i];
       if (before.type !== action.actionType || before.name !== recordedName(action)) {
@@ -96,16 +103,26 @@ export function planActions(input: PlanInput): Plan {
       }
       continue;
     }
-    const taken = idsTaken(action, lastLockSize);
+    const taken = idsTaken(action, lockSet.length);
     const id = taken > 0 ? plan.nextId : undefined;
     plan.nextId += taken;
     plan.recorded.push({ type: action.actionType, name: recordedName(action), id, retry: action.retryOptions });
-    addNewAction(plan, action, id, input);
+    addNewAction(plan, action, id, input, lockSet);
   }
   return plan;
 }
 
-function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, input: PlanInput): void {
+function lockSetOf(action: SdkAction): string[] {
+  return (action.lockSet ?? []).map((e) => entityInstanceId(e.name, e.key)).sort();
+}
+
+/** An EventSent event carrying the whole request (the SDK reads its `id`; recovery re-sends it), and the send. */
+function sendToEntity(plan: Plan, eventId: number, at: Date, target: string, message: EntityOperationMessage): void {
+  plan.events.push(historyEvent(EventType.EventSent, { InstanceId: target, Name: 'op', Input: JSON.stringify(message) }, eventId, at));
+  plan.effects.push({ kind: 'send', target, message });
+}
+
+function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, input: PlanInput, lockSet: string[]): void {
   const at = input.now;
   const eventId = id ?? -1;
   switch (action.actionType) {
@@ -137,20 +154,14 @@ function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, inp
     case ActionType.CallEntity:
     case ActionType.SignalEntity: {
       const signal = action.actionType === ActionType.SignalEntity;
-      const target = action.instanceId ?? '';
-      const requestId = deterministicGuid(input.instanceId, eventId);
-      const operationInput = action.input === undefined ? undefined : JSON.stringify(action.input);
-      const message: InstanceMessage = {
+      sendToEntity(plan, eventId, at, action.instanceId ?? '', {
         kind: 'entityOperation',
-        id: requestId,
+        id: deterministicGuid(input.instanceId, eventId),
         op: action.operation ?? '',
-        input: operationInput,
+        input: action.input === undefined ? undefined : JSON.stringify(action.input),
         signal,
         parent: signal ? undefined : input.instanceId,
-      };
-      const request = { id: requestId, op: action.operation, signal, input: operationInput, parent: input.instanceId };
-      plan.events.push(historyEvent(EventType.EventSent, { InstanceId: target, Name: 'op', Input: JSON.stringify(request) }, eventId, at));
-      plan.effects.push({ kind: 'send', target, message });
+      });
       return;
     }
     case ActionType.CallHttp: {
@@ -163,41 +174,27 @@ function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, inp
     }
     case ActionType.LockEntities: {
       const requestId = action.lockRequestId ?? deterministicGuid(input.instanceId, eventId);
-      const lockSet = (action.lockSet ?? []).map((e) => entityInstanceId(e.name, e.key)).sort();
-      plan.events.push(
-        historyEvent(
-          EventType.EventSent,
-          { InstanceId: lockSet[0] ?? '', Name: 'op', Input: JSON.stringify({ id: requestId, lockset: lockSet }) },
-          eventId,
-          at,
-        ),
-      );
-      plan.effects.push({
-        kind: 'send',
-        target: lockSet[0] ?? '',
-        message: {
-          kind: 'entityOperation',
-          id: requestId,
-          op: '__lock',
-          signal: false,
-          parent: input.instanceId,
-          input: JSON.stringify(lockSet),
-        },
+      sendToEntity(plan, eventId, at, lockSet[0] ?? '', {
+        kind: 'entityOperation',
+        id: requestId,
+        op: lockOperation,
+        signal: false,
+        parent: input.instanceId,
+        input: JSON.stringify(lockSet),
       });
       return;
     }
     case ActionType.ReleaseEntities:
-      plan.effects.push({
-        kind: 'send',
-        target: '',
-        message: {
+      // One sequence number, and one release message, per entity of the critical section.
+      lockSet.forEach((entity, k) =>
+        sendToEntity(plan, eventId + k, at, entity, {
           kind: 'entityOperation',
-          id: deterministicGuid(input.instanceId, eventId),
-          op: '__release',
+          id: deterministicGuid(input.instanceId, eventId + k),
+          op: releaseOperation,
           signal: true,
           parent: input.instanceId,
-        },
-      });
+        }),
+      );
       return;
     case ActionType.ContinueAsNew:
       plan.continueAsNew = { input: inputJson(action.input) };

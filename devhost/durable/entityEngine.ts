@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Invoker } from '../invoker';
 import { HostLogger } from '../logger';
 import { DurableFunctionIndex } from './durableFunctionIndex';
-import { EntityResponseMessage, InstanceMessage, InstanceMeta, parseEntityInstanceId, entityInstanceId } from './instanceModel';
+import {
+  EntityOperationMessage,
+  EntityResponseMessage,
+  entityInstanceId,
+  InstanceMessage,
+  InstanceMeta,
+  lockOperation,
+  parseEntityInstanceId,
+  releaseOperation,
+} from './instanceModel';
 import { maxMessagesPerCheckpoint, TaskHubStore } from './taskHubStore';
 import { fromTypedData } from './typedData';
 
@@ -14,7 +23,7 @@ export interface EntityEngineDeps {
   send(target: string, message: InstanceMessage): Promise<void>;
 }
 
-type Operation = Extract<InstanceMessage, { kind: 'entityOperation' }>;
+type Operation = EntityOperationMessage;
 
 interface LiveEntity {
   meta: InstanceMeta;
@@ -138,10 +147,10 @@ export class EntityEngine {
     const lock = live.lockedBy;
     const runnable = [];
     for (const item of live.pending) {
-      const owner = item.operation.op === '__lock' ? undefined : item.operation.parent;
+      const owner = item.operation.op === lockOperation ? undefined : item.operation.parent;
       if (lock && owner !== lock.parent) continue;
       runnable.push(item);
-      if (item.operation.op === '__lock' || runnable.length >= batchLimit) break;
+      if (item.operation.op === lockOperation || runnable.length >= batchLimit) break;
     }
     return runnable;
   }
@@ -160,7 +169,7 @@ export class EntityEngine {
         if (!operation.signal && operation.parent) responses.push({ parent: operation.parent, requestId: operation.id, response: seen });
         continue;
       }
-      if (operation.op === '__lock') {
+      if (operation.op === lockOperation) {
         const lockSet = JSON.parse(operation.input ?? '[]') as string[];
         lockedBy = { parent: operation.parent ?? '', requestId: operation.id, lockSet };
         const next = lockSet[lockSet.indexOf(meta.instanceId) + 1];
@@ -169,7 +178,7 @@ export class EntityEngine {
         recent[operation.id] = {};
         continue;
       }
-      if (operation.op === '__release') {
+      if (operation.op === releaseOperation) {
         lockedBy = undefined;
         recent[operation.id] = {};
         continue;

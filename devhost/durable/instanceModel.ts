@@ -59,6 +59,12 @@ export type InstanceMessage =
   | { kind: 'entityResponse'; requestId: string; response: EntityResponseMessage }
   | { kind: 'entityOperation'; id: string; op: string; input?: string; signal: boolean; parent?: string };
 
+export type EntityOperationMessage = Extract<InstanceMessage, { kind: 'entityOperation' }>;
+
+/** Operations the engine itself sends entities for critical sections (never given to the entity function). */
+export const lockOperation = '__lock';
+export const releaseOperation = '__release';
+
 export interface InboxItem {
   rowKey: string;
   message: InstanceMessage;

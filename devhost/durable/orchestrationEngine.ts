@@ -2,11 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Invoker } from '../invoker';
 import { HostLogger } from '../logger';
 import { ActivityRunner } from './activityRunner';
-import { deterministicGuid, Effect, httpActivityName, planActions } from './actionPlanner';
+import { Effect, httpActivityName, planActions } from './actionPlanner';
 import { sendDurableHttpRequest } from './durableHttp';
 import { DurableFunctionIndex } from './durableFunctionIndex';
 import { completedTaskId, EventType, failureFields, HistoryEvent, historyEvent } from './historyEvents';
-import { InboxItem, InstanceMessage, InstanceMeta, isTerminal, RecordedAction } from './instanceModel';
+import {
+  EntityOperationMessage,
+  InboxItem,
+  InstanceMessage,
+  InstanceMeta,
+  isTerminal,
+  lockOperation,
+  RecordedAction,
+  releaseOperation,
+} from './instanceModel';
 import { ActionType, DurableHttpRequestWire, flattenActions } from './sdkActions';
 import { inboxRowKey } from './tableKeys';
 import { invokeOrchestrator, replaySchemaVersion } from './orchestratorInvocation';
@@ -45,8 +54,6 @@ interface LiveInstance {
   pending: PendingItem[];
   inboxKeys: Set<string>;
   running: boolean;
-  /** Entities an open critical section holds, released by the orchestrator's ReleaseEntities. */
-  heldLocks: string[];
   /** callHttp tasks with the async pattern on: a 202 with Location makes the SDK wait for a timer and a new request. */
   pollingHttp: Map<number, DurableHttpRequestWire>;
 }
@@ -121,6 +128,18 @@ function unconsumedEvents(history: HistoryEvent[], actions: unknown): InstanceMe
     else carried.push({ kind: 'event', name, input: event.Input as string | undefined });
   }
   return carried;
+}
+
+/** The entities a critical section of this execution still holds: locked, and not released since. */
+function heldLocks(history: HistoryEvent[]): string[] {
+  let held: string[] = [];
+  for (const event of history) {
+    if (event.EventType !== EventType.EventSent) continue;
+    const request = JSON.parse(event.Input as string) as EntityOperationMessage;
+    if (request.op === lockOperation) held = JSON.parse(request.input ?? '[]') as string[];
+    else if (request.op === releaseOperation) held = held.filter((entity) => entity !== event.InstanceId);
+  }
+  return held;
 }
 
 function missingFunction(kind: string, name: string): Error {
@@ -217,15 +236,19 @@ export class OrchestrationEngine {
       pending: [],
       inboxKeys: new Set(),
       running: false,
-      heldLocks: [],
       pollingHttp: pollingHttpTasks(history, completed),
     };
   }
 
-  /** After a restart: what the history scheduled and never saw complete runs (again). */
+  /**
+   * After a restart: what the history scheduled and never saw complete runs (again). Entity
+   * requests without an answer, and the signals of the last episode (which a crash may have cut
+   * off after its checkpoint), are sent again; entities drop requests they already handled.
+   */
   async #resumeOpenWork(live: LiveInstance): Promise<void> {
     const answered = new Set(live.history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name as string));
-    for (const event of live.history) {
+    const lastEpisode = live.history.map((e) => e.EventType).lastIndexOf(EventType.OrchestratorStarted);
+    for (const [index, event] of live.history.entries()) {
       if (live.completed.has(event.EventId)) continue;
       switch (event.EventType) {
         case EventType.TaskScheduled:
@@ -256,16 +279,9 @@ export class OrchestrationEngine {
           });
           break;
         case EventType.EventSent: {
-          const request = JSON.parse(event.Input as string) as { id: string; op: string; signal: boolean; input?: string };
-          if (!request.signal && !answered.has(request.id))
-            await this.#deps.send(event.InstanceId as string, {
-              kind: 'entityOperation',
-              id: request.id,
-              op: request.op,
-              input: request.input,
-              signal: false,
-              parent: live.meta.instanceId,
-            });
+          const request = JSON.parse(event.Input as string) as EntityOperationMessage;
+          const unanswered = !request.signal && !answered.has(request.id);
+          if (unanswered || (request.signal && index > lastEpisode)) await this.#deps.send(event.InstanceId as string, request);
           break;
         }
         default:
@@ -483,6 +499,8 @@ export class OrchestrationEngine {
     live.meta = meta;
 
     if (isTerminal(meta.status)) {
+      // Messages of the last episode still go out (signals, lock releases); nothing else starts.
+      for (const effect of effects) if (effect.kind === 'send') await this.#startEffect(live, effect);
       await this.#finished(live);
       return;
     }
@@ -712,6 +730,17 @@ export class OrchestrationEngine {
   async #finished(live: LiveInstance): Promise<void> {
     const { meta } = live;
     this.#deps.logger.host('information', `Orchestration '${meta.name}' (${meta.instanceId}) ${meta.status.toLowerCase()}.`);
+    // An instance that ends inside a critical section (failed, terminated) releases its locks.
+    const held = heldLocks(live.history);
+    for (const [k, entity] of held.entries()) {
+      await this.#deps.send(entity, {
+        kind: 'entityOperation',
+        id: `${meta.executionId}:release:${k}`,
+        op: releaseOperation,
+        signal: true,
+        parent: meta.instanceId,
+      });
+    }
     if (meta.parentInstanceId !== undefined && meta.parentTaskId !== undefined) {
       const ok = meta.status === 'Completed';
       const reason = meta.output === undefined ? meta.status : (JSON.parse(meta.output) as unknown);
@@ -782,22 +811,9 @@ export class OrchestrationEngine {
         return;
       }
       case 'send':
-        await this.#send(live, effect.target, effect.message);
+        await this.#deps.send(effect.target, effect.message);
         return;
     }
-  }
-
-  async #send(live: LiveInstance, target: string, message: InstanceMessage): Promise<void> {
-    if (message.kind === 'entityOperation' && message.op === '__lock') {
-      live.heldLocks = JSON.parse(message.input ?? '[]') as string[];
-    }
-    if (message.kind === 'entityOperation' && message.op === '__release') {
-      const held = live.heldLocks;
-      live.heldLocks = [];
-      for (const entity of held) await this.#deps.send(entity, { ...message, id: deterministicGuid(message.id, held.indexOf(entity)) });
-      return;
-    }
-    await this.#deps.send(target, message);
   }
 
   async #startChild(live: LiveInstance, effect: Extract<Effect, { kind: 'child' }>): Promise<void> {

@@ -133,6 +133,23 @@ describe('Durable patterns on the devhost', () => {
     });
   });
 
+  test('critical sections exclude each other: of two concurrent transfers that each need the balance, one succeeds', async () => {
+    const from = `cfrom${Date.now()}`;
+    const to = `cto${Date.now()}`;
+    await clientCall(host, 'signalEntity', { entity: { name: 'counter', key: from }, operation: 'add', input: 100 });
+    const ids = await Promise.all([1, 2].map(() => startOrchestration(host, 'transfer', { from, to, amount: 60 })));
+    const outputs = await Promise.all(ids.map(async (id) => (await waitForStatus(host, id)).output as { ok: boolean }));
+    expect(outputs.filter((o) => o.ok)).toHaveLength(1);
+    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: from } })).body).toEqual({
+      entityExists: true,
+      entityState: 40,
+    });
+    expect((await clientCall(host, 'readEntityState', { entity: { name: 'counter', key: to } })).body).toEqual({
+      entityExists: true,
+      entityState: 60,
+    });
+  });
+
   test('getStatus through the SDK client shows history and input on request', async () => {
     const id = await startOrchestration(host, 'chain', { note: 'hi' });
     await waitForStatus(host, id);
