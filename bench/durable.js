@@ -14,7 +14,7 @@ const appDir = path.join(root, 'test', 'fixtures', 'durableApp');
 const resultFile = path.join(root, 'bench', 'results', 'durable.json');
 const ports = { blob: 23000, queue: 23001, table: 23002, cosmos: 23081 };
 const functionsPort = 23071;
-const repeats = 3;
+const repeats = 5;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
