@@ -133,6 +133,8 @@ async function main() {
         cpuModel: os.cpus()[0]?.model,
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
+        // Other work on the machine shows in the figures; this says how busy it was.
+        loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
       },
       durability: 'every episode checkpointed to Azurite (table transaction) before its work is dispatched',
       fanOutActivitiesPerSec: Math.round(1000 / (fanOut.ms / 1000)),
