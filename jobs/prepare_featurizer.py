@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", required=True, help="ImageNet CNN in ONNX (float16 or float32)")
     parser.add_argument("--layer", required=True, help="node output to expose, e.g. fire9/concat_1 (must be N x C x H x W)")
     parser.add_argument("--output", required=True, help="where to write the pooled featurizer (.onnx)")
+    parser.add_argument("--grid", type=cli.positive_int, default=1,
+                        help="average-pool the layer over grid x grid windows (default 1: global average)")
     parser.add_argument("--sha256", help="refuse a --model whose sha256 differs")
     parser.add_argument("--size", type=cli.positive_int, default=224, help="square input size in pixels (default 224)")
     parser.add_argument("--channel-order", choices=["RGB", "BGR"], default="BGR", help="channel order the CNN expects")
@@ -82,7 +84,8 @@ def prepare(args) -> None:
     classifier = onnx_featurizer.with_free_batch(onnx_featurizer.to_float32(onnx.load_from_string(raw)))
     check_classifier(classifier, args.check, preprocessing, read_labels(args.labels))
     try:
-        featurizer = onnx_featurizer.pooled_featurizer(classifier, args.layer, dict(preprocessing, sourceSha256=digest))
+        featurizer = onnx_featurizer.pooled_featurizer(classifier, args.layer, dict(preprocessing, sourceSha256=digest),
+                                                        args.grid)
     except ValueError as error:
         raise cli.JobError(str(error))
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -2,7 +2,7 @@
 per-server-period features with the next period's load.
 
 Writes under <output>: features/ (Parquet, one row per server and period), quarantine/
-(Parquet: the raw line and why it was rejected), etl-metrics.json and, last, _SUCCESS.
+(Parquet: the raw line, why it was rejected, its file), etl-metrics.json and, last, _SUCCESS.
 """
 import argparse
 import json
@@ -44,7 +44,7 @@ def run_etl(args) -> None:
     quarantine_uri = storage.join(args.output, "quarantine")
     features_uri = storage.join(args.output, "features")
     with timer.stage("quarantine"):
-        parsed.where("dirtyReason IS NOT NULL").select("value", "dirtyReason") \
+        parsed.where("dirtyReason IS NOT NULL").select("value", "dirtyReason", "sourceFile") \
             .write.mode("overwrite").parquet(quarantine_uri)
         dirty = {row["dirtyReason"]: row["count"]
                  for row in spark.read.parquet(quarantine_uri).groupBy("dirtyReason").count().collect()}

@@ -1,7 +1,9 @@
 """Turn an ImageNet ONNX CNN into a featurizer: float32, batch dimension free, one pooled output.
 
-Works on any CNN whose chosen layer is a 4-D NCHW tensor: the layer is global-average-pooled
-and flattened into `features` [N, channels]. Everything after the layer is pruned.
+Works on any CNN whose chosen layer is a 4-D NCHW tensor: the layer is average-pooled, over
+the whole map (grid 1, `features` [N, C]) or over a grid x grid of overlapping windows that keep
+coarse spatial layout (`features` [N, C x grid x grid], channel-major), and flattened.
+Everything after the layer is pruned.
 """
 import json
 
@@ -70,8 +72,34 @@ def layer_names(model: onnx.ModelProto) -> list:
     return [output for node in model.graph.node for output in node.output]
 
 
-def pooled_featurizer(model: onnx.ModelProto, layer: str, preprocessing: dict) -> onnx.ModelProto:
-    """Keep only what `layer` needs, then GlobalAveragePool + Flatten it into `features`."""
+def layer_shape(model: onnx.ModelProto, layer: str, height: int, width: int) -> list:
+    """[C, H, W] of a layer for one input image of the given size (by shape inference)."""
+    probe = onnx.ModelProto.FromString(model.SerializeToString())
+    dims = probe.graph.input[0].type.tensor_type.shape.dim
+    for dim, size in zip(dims, [1, 3, height, width]):
+        dim.dim_value = size
+    probe.graph.output.append(helper.make_tensor_value_info(layer, TensorProto.FLOAT, None))
+    inferred = onnx.shape_inference.infer_shapes(probe)
+    for value in list(inferred.graph.value_info) + list(inferred.graph.output):
+        if value.name == layer and len(value.type.tensor_type.shape.dim) == 4:
+            return [dim.dim_value for dim in value.type.tensor_type.shape.dim[1:]]
+    raise ValueError(f"layer {layer!r} is not a 4-D (N, C, H, W) tensor")
+
+
+def _pool_node(layer: str, pooled: str, grid: int, shape: list):
+    if grid == 1:
+        return helper.make_node("GlobalAveragePool", [layer], [pooled], name="canopy_pool")
+    _, height, width = shape
+    if min(height, width) < grid:
+        raise ValueError(f"layer map {height}x{width} is smaller than a {grid}x{grid} grid")
+    stride_h, stride_w = height // grid, width // grid
+    kernel = [height - (grid - 1) * stride_h, width - (grid - 1) * stride_w]
+    return helper.make_node("AveragePool", [layer], [pooled], name="canopy_pool",
+                            kernel_shape=kernel, strides=[stride_h, stride_w])
+
+
+def pooled_featurizer(model: onnx.ModelProto, layer: str, preprocessing: dict, grid: int = 1) -> onnx.ModelProto:
+    """Keep only what `layer` needs, then average-pool (see module doc) + Flatten it into `features`."""
     if layer not in layer_names(model):
         raise ValueError(f"layer {layer!r} is not a node output of the model")
     producers = {output: node for node in model.graph.node for output in node.output}
@@ -88,13 +116,15 @@ def pooled_featurizer(model: onnx.ModelProto, layer: str, preprocessing: dict) -
     used = {name for node in nodes for name in node.input}
     initializers = [tensor for tensor in model.graph.initializer if tensor.name in used]
     pooled = f"{layer}/canopy_pooled"
-    nodes.append(helper.make_node("GlobalAveragePool", [layer], [pooled], name="canopy_pool"))
+    shape = layer_shape(model, layer, preprocessing["height"], preprocessing["width"])
+    nodes.append(_pool_node(layer, pooled, grid, shape))
     nodes.append(helper.make_node("Flatten", [pooled], [FEATURES_NAME], name="canopy_flatten", axis=1))
     output = helper.make_tensor_value_info(FEATURES_NAME, TensorProto.FLOAT, ["N", None])
     graph = helper.make_graph(nodes, "canopy_featurizer", list(model.graph.input), [output], initializers)
     featurizer = helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
     featurizer.producer_name = "canopy"
-    helper.set_model_props(featurizer, {PREPROCESSING_KEY: json.dumps(preprocessing, sort_keys=True), "canopy.layer": layer})
+    helper.set_model_props(featurizer, {PREPROCESSING_KEY: json.dumps(preprocessing, sort_keys=True),
+                                        "canopy.layer": layer, "canopy.grid": str(grid)})
     onnx.checker.check_model(featurizer)
     return featurizer
 

@@ -1,6 +1,8 @@
-"""The server-session CSV of the workload-forecasting walkthrough: 16 columns, no header."""
+"""The server-session CSV of the workload-forecasting walkthrough: 16 columns, no header.
 
-TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
+Timestamps are written as yyyy-MM-dd HH:mm:ss (UTC).
+"""
+
 COLUMNS = [
     ("SessionStart", "timestamp"),
     ("SessionEnd", "timestamp"),
