@@ -500,7 +500,7 @@ export class OrchestrationEngine {
 
     if (isTerminal(meta.status)) {
       // Messages of the last episode still go out (signals, lock releases); nothing else starts.
-      for (const effect of effects) if (effect.kind === 'send') await this.#startEffect(live, effect);
+      for (const effect of effects) if (effect.kind === 'send') await this.#startAfterCheckpoint(live, effect);
       await this.#finished(live);
       return;
     }
@@ -519,9 +519,30 @@ export class OrchestrationEngine {
           waitingOnTimer: false,
         });
       }
-      await this.#startEffect(live, effect);
+      await this.#startAfterCheckpoint(live, effect);
     }
     for (const event of afterCheckpoint) this.#post(live, event);
+  }
+
+  /**
+   * Starts work a checkpoint committed. Its episode cannot be re-run, so a storage fault here is
+   * retried a few times; past that the work starts again at the host's next start, from history.
+   */
+  async #startAfterCheckpoint(live: LiveInstance, effect: Effect): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#startEffect(live, effect);
+        return;
+      } catch (err) {
+        const message = `Orchestration '${live.meta.instanceId}': starting ${effect.kind} ${'id' in effect ? effect.id : ''} failed (attempt ${attempt}): ${(err as Error).message}`;
+        if (attempt >= 5) {
+          this.#deps.logger.host('error', `${message}; it starts again when the host restarts.`);
+          return;
+        }
+        this.#deps.logger.host('warning', message);
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
   }
 
   /** A message from the inbox as the history event the SDK expects for it. */
@@ -715,7 +736,7 @@ export class OrchestrationEngine {
     live.pollingHttp.clear();
     if (next.status !== live.meta.status) await this.#deps.store.writeIndex(next);
     live.meta = next;
-    for (const effect of effects) if (effect.kind === 'send') await this.#startEffect(live, effect);
+    for (const effect of effects) if (effect.kind === 'send') await this.#startAfterCheckpoint(live, effect);
     void this.#deps.store
       .deleteOldGenerations(next.instanceId, next.generation)
       .catch((err: Error) => this.#deps.logger.host('warning', `Could not delete old history of '${next.instanceId}': ${err.message}`));
@@ -779,15 +800,15 @@ export class OrchestrationEngine {
           );
           return;
         }
-        void this.#deps.activities
-          .run(target, effect.input)
-          .then((outcome) =>
+        this.#deps.activities.run(target, effect.input).then(
+          (outcome) =>
             post(
               outcome.ok
                 ? historyEvent(EventType.TaskCompleted, { TaskScheduledId: effect.id, Result: outcome.result })
                 : historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(outcome.error) }),
             ),
-          );
+          (err: Error) => post(historyEvent(EventType.TaskFailed, { TaskScheduledId: effect.id, ...failureFields(err) })),
+        );
         return;
       }
       case 'timer':

@@ -33,6 +33,37 @@ describe('Durable crash recovery', () => {
     expect(host.output()).toMatch(/resumed [1-9]\d* instance/);
   });
 
+  test('kill -9 during a fan-out of 100 slow activities: after a restart each activity completed exactly once', async () => {
+    host = await startDurableHost();
+    const id = await startOrchestration(host, 'slowFanOut', 100);
+    const deadline = Date.now() + 20_000;
+    while ((await completedSteps(host, id)) < 30) {
+      if (Date.now() > deadline) throw new Error('the fan-out did not progress');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await host.kill();
+    host = await startDevhost(host.options());
+    const status = await waitForStatus(host, id, undefined, 30_000, '&showHistory=true&showHistoryOutput=true');
+    expect(status.output).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const results = (status.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result as number);
+    expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  test('kill -9 while a sub-orchestration runs: parent, child and entity calls finish after a restart', async () => {
+    host = await startDurableHost();
+    const id = await startOrchestration(host, 'parentOfSlow');
+    const child = `${id}:0000`;
+    const deadline = Date.now() + 20_000;
+    while ((await completedSteps(host, child)) < 4) {
+      if (Date.now() > deadline) throw new Error('the child did not progress');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await host.kill();
+    host = await startDevhost(host.options());
+    const status = await waitForStatus(host, id, undefined, 30_000);
+    expect(status.output).toEqual({ steps: 10, total: 10 });
+  });
+
   test('a 5-second durable timer created before a restart fires after it', async () => {
     host = await startDurableHost();
     const started = Date.now();
