@@ -6,6 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { pipelineInstanceId } from '../shared/domain/naming';
 import { demoPipeline, demoSpec } from './demoSpec';
 import { LocalApp, startLocalApp } from './localApp';
+import { orchestrationTiming, OrchestrationTiming, ShownHistoryEvent } from './orchestrationTiming';
 
 // `npm run demo`: the main job on the local stack, from a fresh clone to a scored example.
 const root = path.resolve(__dirname, '..', '..');
@@ -222,6 +223,13 @@ async function main(): Promise<void> {
     );
     if (output.error) console.log(`  error: ${JSON.stringify(output.error)}`);
 
+    const timing = await historyTiming(local, instanceId);
+    if (timing) {
+      console.log(
+        `  orchestration: ${timing.wallSeconds.toFixed(1)} s wall = ${timing.inActivitiesSeconds.toFixed(1)} s in activities + ${timing.waitingOnTimersSeconds.toFixed(1)} s polling timers + ${timing.overheadSeconds.toFixed(1)} s engine overhead (${timing.activityCount} activities, ${timing.timerCount} timers)`,
+      );
+    }
+
     const summary = {
       pipelineStatus: output.pipelineStatus ?? view?.orchestration?.runtimeStatus,
       instanceId,
@@ -235,6 +243,7 @@ async function main(): Promise<void> {
       tornDown: output.tornDown ?? false,
       stageSeconds: output.stageSeconds,
       wallSeconds: Math.round((Date.now() - started) / 1000),
+      orchestration: timing,
       error: output.error,
     };
     finished = true;
@@ -250,6 +259,18 @@ async function main(): Promise<void> {
     await stopAll();
     throw err;
   }
+}
+
+/** The run's history from the Durable management API, split into activities, timer waits and overhead. */
+async function historyTiming(local: LocalApp, instanceId: string): Promise<OrchestrationTiming | undefined> {
+  const res = await fetch(
+    `${local.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true&showHistoryOutput=true&code=${encodeURIComponent(local.keys.masterKey)}`,
+  );
+  if (!res.ok) return undefined;
+  const status = (await res.json()) as { historyEvents?: (ShownHistoryEvent & { Input?: { pollSeconds?: number } })[] };
+  const history = status.historyEvents ?? [];
+  const pollSeconds = history.find((e) => e.EventType === 'ExecutionStarted')?.Input?.pollSeconds ?? 3;
+  return orchestrationTiming(history, pollSeconds);
 }
 
 /** Model servers run detached (they outlive a host restart); the demo stops the ones it started. */
