@@ -46,6 +46,8 @@ export class TaskHubStore {
   readonly #instances: TableClient;
   readonly #payloads: PayloadStore;
   #blobSequence = 0;
+  /** Large meta fields last written per instance, so that an unchanged one is not uploaded again. */
+  readonly #metaBlobs = new Map<string, { text: string; blob: string }>();
 
   constructor(connection: string, hubName: string, blobs: BlobServiceClient) {
     this.hubName = hubName;
@@ -202,6 +204,7 @@ export class TaskHubStore {
       if (!isStatus(err, 404)) throw err;
     });
     await this.#payloads.deleteUnder(`${pk}/`);
+    for (const field of metaTextFields) this.#metaBlobs.delete(`${pk}/${field}`);
   }
 
   async #metaRow(meta: InstanceMeta): Promise<TableEntity<Record<string, unknown>>> {
@@ -229,8 +232,19 @@ export class TaskHubStore {
       recentRequests: meta.recentRequests && JSON.stringify(meta.recentRequests),
     };
     for (const field of metaTextFields) {
+      const text = texts[field];
+      const key = `${pk}/${field}`;
+      const stored = this.#metaBlobs.get(key);
+      if (text !== undefined && stored?.text === text) {
+        // Unchanged since the last checkpoint (an instance's input, say): the blob already holds it.
+        row[`${field}Blob`] = stored.blob;
+        continue;
+      }
       // Unique blob names: a crash before the transaction commits must leave the old row's blob intact.
-      await this.#payloads.pack(row, field, texts[field], `${pk}/meta-${field}-${Date.now()}-${this.#blobSequence++}.json`);
+      await this.#payloads.pack(row, field, text, `${pk}/meta-${field}-${Date.now()}-${this.#blobSequence++}.json`);
+      const blob = row[`${field}Blob`];
+      if (typeof blob === 'string' && text !== undefined) this.#metaBlobs.set(key, { text, blob });
+      else this.#metaBlobs.delete(key);
     }
     return row;
   }
