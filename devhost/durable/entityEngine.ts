@@ -30,8 +30,6 @@ interface LiveEntity {
   pending: { rowKey: string; operation: Operation }[];
   inboxKeys: Set<string>;
   running: boolean;
-  /** The orchestration whose critical section holds this entity, and the lock request that took it. */
-  lockedBy?: { parent: string; requestId: string; lockSet: string[] };
 }
 
 /** What `durable-functions`' Entity handler returns for a batch (EntityState). */
@@ -144,11 +142,10 @@ export class EntityEngine {
 
   /** Operations that may run now: all of them, or only the lock owner's while the entity is locked. */
   #runnable(live: LiveEntity): { rowKey: string; operation: Operation }[] {
-    const lock = live.lockedBy;
+    const lock = live.meta.lockedBy;
     const runnable = [];
     for (const item of live.pending) {
-      const owner = item.operation.op === lockOperation ? undefined : item.operation.parent;
-      if (lock && owner !== lock.parent) continue;
+      if (lock && item.operation.parent !== lock.parent) continue;
       runnable.push(item);
       if (item.operation.op === lockOperation || runnable.length >= batchLimit) break;
     }
@@ -162,10 +159,12 @@ export class EntityEngine {
     const responses: { parent: string; requestId: string; response: EntityResponseMessage }[] = [];
     const outgoing: { target: string; message: InstanceMessage }[] = [];
     const operations: Operation[] = [];
-    let lockedBy = live.lockedBy;
+    let lockedBy = live.meta.lockedBy;
     for (const { operation } of items) {
       const seen = recent[operation.id];
-      if (seen) {
+      // A lock request sent again after a crash is taken again (the same owner re-locking is a no-op),
+      // so that it travels on to the rest of the lock set.
+      if (seen && operation.op !== lockOperation) {
         if (!operation.signal && operation.parent) responses.push({ parent: operation.parent, requestId: operation.id, response: seen });
         continue;
       }
@@ -207,13 +206,13 @@ export class EntityEngine {
     const ids = Object.keys(recent);
     for (const id of ids.slice(0, Math.max(0, ids.length - rememberedRequests))) delete recent[id];
     meta.recentRequests = recent;
+    meta.lockedBy = lockedBy;
     const consumed = items.map((i) => i.rowKey);
     await this.#deps.store.checkpoint({ meta, newEvents: [], newActions: [], consumed });
     const done = new Set(consumed);
     live.pending = live.pending.filter((i) => !done.has(i.rowKey));
     for (const rowKey of consumed) live.inboxKeys.delete(rowKey);
     live.meta = meta;
-    live.lockedBy = lockedBy;
     for (const r of responses) await this.#deps.send(r.parent, { kind: 'entityResponse', requestId: r.requestId, response: r.response });
     for (const o of outgoing) await this.#deps.send(o.target, o.message);
   }

@@ -33,6 +33,14 @@ export interface InstanceMeta {
   entityExists?: boolean;
   entityState?: string;
   recentRequests?: Record<string, EntityResponseMessage>;
+  /** Entities only: the orchestration whose critical section holds the entity. */
+  lockedBy?: EntityLock;
+}
+
+export interface EntityLock {
+  parent: string;
+  requestId: string;
+  lockSet: string[];
 }
 
 /** One action the orchestrator asked for, as recorded to check later replays against it. */

@@ -224,6 +224,7 @@ export class TaskHubStore {
     if (meta.parentInstanceId !== undefined) row.parentInstanceId = meta.parentInstanceId;
     if (meta.parentTaskId !== undefined) row.parentTaskId = meta.parentTaskId;
     if (meta.entityExists !== undefined) row.entityExists = meta.entityExists;
+    if (meta.lockedBy !== undefined) row.lockedBy = JSON.stringify(meta.lockedBy);
     const texts: Record<(typeof metaTextFields)[number], string | undefined> = {
       input: meta.input,
       output: meta.output,
@@ -269,6 +270,7 @@ export class TaskHubStore {
       parentInstanceId: row.parentInstanceId as string | undefined,
       parentTaskId: row.parentTaskId as number | undefined,
       entityExists: row.entityExists as boolean | undefined,
+      lockedBy: typeof row.lockedBy === 'string' ? (JSON.parse(row.lockedBy) as InstanceMeta['lockedBy']) : undefined,
       entityState,
       recentRequests: recentRequests === undefined ? undefined : (JSON.parse(recentRequests) as InstanceMeta['recentRequests']),
     };
