@@ -41,7 +41,7 @@ interface EntityBatchResult {
 }
 
 /** Request ids remembered per entity, so a request re-sent after a crash is answered, not re-applied. */
-const rememberedRequests = 500;
+const rememberedRequests = 100;
 const batchLimit = Math.min(50, maxMessagesPerCheckpoint);
 
 /**
