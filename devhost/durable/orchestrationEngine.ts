@@ -247,6 +247,7 @@ export class OrchestrationEngine {
    */
   async #resumeOpenWork(live: LiveInstance): Promise<void> {
     const answered = new Set(live.history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name as string));
+    for (const item of live.pending) if (item.message?.kind === 'entityResponse') answered.add(item.message.requestId);
     const lastEpisode = live.history.map((e) => e.EventType).lastIndexOf(EventType.OrchestratorStarted);
     for (const [index, event] of live.history.entries()) {
       if (live.completed.has(event.EventId)) continue;
