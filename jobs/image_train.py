@@ -89,8 +89,9 @@ def train(args) -> None:
         except ValueError as error:
             raise cli.JobError(str(error))
         folders = image_features.label_directories(spark, args.input, "train")
-        if not folders:
-            raise cli.JobError(f"no class folders under {storage.join(args.input, 'train')}")
+        for split, found in (("train", folders), ("test", image_features.label_directories(spark, args.input, "test"))):
+            if not found:
+                raise cli.JobError(f"no class folders under {storage.join(args.input, split)}")
 
     with timer.stage("featurize"):
         features, from_cache = load_features(spark, args, featurizer_bytes, preprocessing)
