@@ -1,9 +1,10 @@
 // `npm run bench:durable`: throughput and restart latency of the devhost's Durable engine, with
 // every checkpoint written to Azurite as in normal operation. Starts its own Azurite (and Cosmos
-// emulator, which the stack always brings) on bench ports, runs the fixture app in a devhost
+// emulator, which the stack always brings) on free ports, runs the fixture app in a devhost
 // child, and writes bench/results/durable.json.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -12,13 +13,23 @@ const root = path.resolve(__dirname, '..');
 const { startLocalStack } = require(path.join(root, 'dist', 'devhost', 'localStack', 'stack'));
 const appDir = path.join(root, 'test', 'fixtures', 'durableApp');
 const resultFile = path.join(root, 'bench', 'results', 'durable.json');
-const ports = { blob: 23000, queue: 23001, table: 23002, cosmos: 23081 };
-const functionsPort = 23071;
 const repeats = 5;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function startHost(stack, hub, stateDir) {
+/** A port the OS says is free now, so the bench never collides with a stack already running. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startHost(stack, hub, stateDir, functionsPort) {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'devhost', 'main.js'), '--app', appDir], {
     env: {
       ...process.env,
@@ -95,11 +106,13 @@ async function timed(host, name, input) {
 async function main() {
   const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-bench-stack-'));
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-bench-host-'));
+  const ports = { blob: await freePort(), queue: await freePort(), table: await freePort(), cosmos: await freePort() };
+  const functionsPort = await freePort();
   const stack = await startLocalStack(stackDir, ports);
   const hub = `bench${randomBytes(4).toString('hex')}`;
   let host;
   try {
-    host = startHost(stack, hub, stateDir);
+    host = startHost(stack, hub, stateDir, functionsPort);
     host.stateDir = stateDir;
     await waitReady(host);
     // Warm up module loading and the tables before measuring.
@@ -113,7 +126,7 @@ async function main() {
     while (!/step-ran 5 /.test(host.output)) await sleep(10);
     await stop(host, 'SIGKILL');
     const restartedAt = Date.now();
-    host = startHost(stack, hub, stateDir);
+    host = startHost(stack, hub, stateDir, functionsPort);
     host.stateDir = stateDir;
     let match;
     while (!(match = /step-ran (\d+) (\d+)/.exec(host.output))) {
