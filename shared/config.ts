@@ -32,11 +32,20 @@ export interface LocalConfig {
   scorerEntry: string;
 }
 
+/** Where Azure-mode pipelines create clusters and container groups, and the vault holding the cluster gateway credential. */
+export interface AzureResourcesConfig {
+  subscriptionId?: string;
+  computeResourceGroup?: string;
+  keyVaultUri?: string;
+}
+
 export interface CanopyConfig {
   runtime: Runtime;
   version: string;
   storage: StorageConfig;
   cosmos: CosmosConfig;
+  /** Empty in the local runtime. */
+  azure: AzureResourcesConfig;
   healthTimeoutMs: number;
   /** How often orchestrations poll long-running operations. */
   pollSeconds: number;
@@ -57,6 +66,9 @@ export const azureSettingNames = [
   'AzureWebJobsStorage__queueServiceUri',
   'CANOPY_COSMOS_ENDPOINT',
   'CANOPY_COSMOS_DATABASE',
+  'CANOPY_SUBSCRIPTION_ID',
+  'CANOPY_COMPUTE_RESOURCE_GROUP',
+  'CANOPY_KEY_VAULT_URI',
 ] as const;
 
 function deepFreeze<T>(value: T): T {
@@ -124,6 +136,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
   if (runtime === 'local' && !emulatorKey)
     problems.push('CANOPY_COSMOS_EMULATOR_KEY must hold the Cosmos DB emulator key when CANOPY_RUNTIME is local.');
 
+  // Optional until the Azure compute and deployment adapters read them; infra/ always sets them.
+  const azure: AzureResourcesConfig = {};
+  if (runtime === 'azure') {
+    azure.subscriptionId = env.CANOPY_SUBSCRIPTION_ID;
+    azure.computeResourceGroup = env.CANOPY_COMPUTE_RESOURCE_GROUP;
+    azure.keyVaultUri = env.CANOPY_KEY_VAULT_URI;
+    if (azure.subscriptionId !== undefined && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(azure.subscriptionId))
+      problems.push('CANOPY_SUBSCRIPTION_ID must be a subscription id (a GUID).');
+    if (azure.computeResourceGroup !== undefined && !/^[-\w.()]{0,89}[-\w()]$/.test(azure.computeResourceGroup))
+      problems.push('CANOPY_COMPUTE_RESOURCE_GROUP must be a resource group name.');
+    if (azure.keyVaultUri !== undefined && !isUrl(azure.keyVaultUri, ['https:']))
+      problems.push('CANOPY_KEY_VAULT_URI must be the https URI of the Key Vault.');
+  }
+
   const healthTimeoutMs = Number(env.CANOPY_HEALTH_TIMEOUT_MS ?? 3000);
   if (!Number.isInteger(healthTimeoutMs) || healthTimeoutMs <= 0) problems.push('CANOPY_HEALTH_TIMEOUT_MS must be a positive integer.');
   const pollSeconds = positiveNumber(env, 'CANOPY_POLL_SECONDS', runtime === 'azure' ? 30 : 3, problems);
@@ -135,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
     runtime,
     version: packageJson.version,
     storage,
+    azure,
     cosmos: {
       endpoint,
       database: env.CANOPY_COSMOS_DATABASE ?? 'canopy',
