@@ -12,6 +12,7 @@ const deployedValues: Record<string, string> = {
   AzureWebJobsStorage__blobServiceUri: 'https://stcanopyabc.blob.core.windows.net/',
   AzureWebJobsStorage__queueServiceUri: 'https://stcanopyabc.queue.core.windows.net/',
   CANOPY_COSMOS_ENDPOINT: 'https://cosmos-canopy-abc.documents.azure.com:443/',
+  CANOPY_COSMOS_DATABASE: 'canopy',
   CANOPY_SUBSCRIPTION_ID: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b',
   CANOPY_COMPUTE_RESOURCE_GROUP: 'rg-canopy-compute',
   CANOPY_KEY_VAULT_URI: 'https://kv-canopy-abc.vault.azure.net/',
@@ -33,7 +34,6 @@ describe('Function App settings', () => {
   it('load in Azure mode once Azure has resolved them', () => {
     const env: Record<string, string> = {};
     for (const { name, value } of appSettings()) env[name] = deployedValues[name] ?? value;
-    env.CANOPY_COSMOS_DATABASE = 'canopy';
     const cfg = loadConfig(env);
     expect(cfg.runtime).toBe('azure');
     expect(cfg.azure).toEqual({
