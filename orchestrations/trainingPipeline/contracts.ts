@@ -8,6 +8,7 @@ export const activities = {
   beginProvision: 'pipeline_beginProvision',
   getClusterState: 'pipeline_getClusterState',
   copyDataPage: 'pipeline_copyDataPage',
+  submitEtl: 'pipeline_submitEtl',
   submitCandidate: 'pipeline_submitCandidate',
   getCandidateState: 'pipeline_getCandidateState',
   collectCandidate: 'pipeline_collectCandidate',

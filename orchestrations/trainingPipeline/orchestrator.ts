@@ -145,6 +145,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     } while (continuation);
 
     enter('train');
+    if (input.spec.scenario === 'tabular-classification') yield* prepareFeatures();
     const outcomes = yield* trainCandidates(grid);
     summary.candidates.succeeded = outcomes.filter((o) => o.ok).length;
     summary.candidates.failed = outcomes.length - summary.candidates.succeeded;
@@ -190,6 +191,27 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     });
   }
   return summary;
+
+  /** Tabular runs parse, clean and featurize the raw logs once (`workload_etl`); every candidate trains on its output. */
+  function* prepareFeatures(): Generator<Task, void, unknown> {
+    const etl = unwrap<{ batchId: string }>(yield call(activities.submitEtl, { run, cluster: provision?.cluster }));
+    const by = deadline(input.spec.compute.candidateTimeoutMinutes);
+    for (;;) {
+      yield* wait(input.pollSeconds);
+      const state = (yield call(activities.getCandidateState, { run, cluster: provision?.cluster, batchId: etl.batchId })) as {
+        state: string;
+        log?: string;
+      };
+      if (state.state === 'success') return;
+      if (state.state !== 'starting' && state.state !== 'running')
+        throw new PipelineFailure('ETL.FAILED', state.log ?? `the ETL batch ended ${state.state}`);
+      if (context.df.currentUtcDateTime.getTime() > by)
+        throw new PipelineFailure(
+          'ETL.TIMEOUT',
+          `the ETL batch did not finish within ${input.spec.compute.candidateTimeoutMinutes} minutes`,
+        );
+    }
+  }
 
   /**
    * Runs the grid with at most `maxConcurrent` batches at once. The first candidate of each
@@ -313,7 +335,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
   function* teardown(p: ProvisionResult): Generator<Task, boolean, unknown> {
     const keep = input.spec.teardown.policy === 'keep-on-failure' && summary.pipelineStatus === 'failed';
     if (!p.owned || keep) return !p.owned;
-    yield call(activities.beginTeardown, { run, cluster: p.cluster, batchIds: jobs.map((j) => j.batchId) });
+    yield call(activities.beginTeardown, { run, cluster: p.cluster, batchIds: [...jobs.map((j) => j.batchId), 'etl'] });
     const by = deadline(30);
     for (;;) {
       const cluster = unwrap<{ state: string }>(yield call(activities.getClusterState, { run, cluster: p.cluster }));

@@ -47,6 +47,16 @@ export function dataSnapshot(run: RunContext): { container: string; prefix: stri
   return { container: working.container, prefix: `${working.prefix}${run.pipeline}/${run.instanceId}/data/` };
 }
 
+/** Where a tabular run's ETL writes the features every candidate trains on. */
+export function etlOutput(run: RunContext): { container: string; prefix: string } {
+  const artifacts = run.spec.data.artifacts;
+  return { container: artifacts.container, prefix: `${artifacts.prefix}${run.pipeline}/${run.instanceId}/etl/` };
+}
+
+function trainingInput(run: RunContext): { container: string; prefix: string } {
+  return run.spec.scenario === 'tabular-classification' ? etlOutput(run) : dataSnapshot(run);
+}
+
 export function candidateOutput(run: RunContext, candidateId: string): { container: string; prefix: string } {
   const artifacts = run.spec.data.artifacts;
   return { container: artifacts.container, prefix: `${artifacts.prefix}${run.pipeline}/${run.instanceId}/${candidateId}/` };
@@ -183,6 +193,17 @@ export function createActivities(deps: PipelineDeps) {
       return { ok: true, ...result };
     },
 
+    async [activities.submitEtl]({ run, cluster }: { run: RunContext; cluster: string }): Promise<Tagged<{ batchId: string }>> {
+      try {
+        const { batchId } = await deps
+          .compute(run.spec.compute.target)
+          .submitBatch(cluster, { name: 'etl', job: 'workload_etl', input: dataSnapshot(run), output: etlOutput(run), args: [] });
+        return { ok: true, batchId };
+      } catch (err) {
+        return fail('ETL.SUBMIT_FAILED', (err as Error).message);
+      }
+    },
+
     async [activities.submitCandidate]({
       run,
       cluster,
@@ -209,7 +230,7 @@ export function createActivities(deps: PipelineDeps) {
         const { batchId } = await deps.compute(spec.compute.target).submitBatch(cluster, {
           name: candidate.id,
           job: jobName(spec),
-          input: dataSnapshot(run),
+          input: trainingInput(run),
           output,
           featurizer: spec.scenario === 'image-classification' ? candidate.featurizer : undefined,
           args: [
@@ -454,6 +475,7 @@ export function createActivities(deps: PipelineDeps) {
       run: RunContext;
       endpoint: string;
     }): Promise<Tagged<{ label: string; expected?: string }>> {
+      if (run.spec.scenario === 'tabular-classification') return smokeTestTabular(endpoint);
       const snapshot = dataSnapshot(run);
       const sample = (await blobs.list(snapshot.container, `${snapshot.prefix}test/`, { pageSize: 1 })).items[0];
       if (!sample) return fail('DEPLOY.NO_SAMPLE', 'no test image to smoke-test the deployment with');
@@ -546,6 +568,23 @@ export function createActivities(deps: PipelineDeps) {
       });
     },
   };
+}
+
+/** A tabular model is asked about a row of neutral values built from the inputs its /metadata lists. */
+async function smokeTestTabular(endpoint: string): Promise<Tagged<{ label: string }>> {
+  const meta = await fetch(`${endpoint}/metadata`, { signal: AbortSignal.timeout(30_000) });
+  if (!meta.ok) return fail('DEPLOY.SMOKE_TEST_FAILED', `GET ${endpoint}/metadata answered ${meta.status}`);
+  const { inputs } = (await meta.json()) as { inputs: { name: string; dtype: string }[] };
+  const row = Object.fromEntries(inputs.map((i) => [i.name, i.dtype === 'string' ? '' : 0]));
+  const res = await fetch(`${endpoint}/score`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rows: [row] }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok) return fail('DEPLOY.SMOKE_TEST_FAILED', `POST ${endpoint}/score answered ${res.status}: ${await res.text()}`);
+  const label = ((await res.json()) as { predictions?: { label: string }[] }).predictions?.[0]?.label;
+  return label ? { ok: true, label } : fail('DEPLOY.SMOKE_TEST_FAILED', `POST ${endpoint}/score returned no label`);
 }
 
 /** Estimated cost rate of a spec's compute, for the run's status. */

@@ -15,7 +15,7 @@ export interface ClusterStatus {
   error?: string;
 }
 
-export type SparkJob = 'image_train' | 'workload_train' | 'batch_score';
+export type SparkJob = 'image_train' | 'workload_etl' | 'workload_train' | 'batch_score';
 
 export interface BatchRequest {
   /** Unique per candidate and run; submitting the same name twice returns the first batch. */
