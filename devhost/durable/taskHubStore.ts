@@ -26,7 +26,8 @@ export interface IndexQuery {
   continuationToken?: string;
 }
 
-/** The Azure Table transaction limit is 100 operations; an episode consumes fewer messages so that its checkpoint fits. */
+const transactionLimit = 100;
+/** An episode consumes at most this many messages, so that its checkpoint fits in one transaction. */
 export const maxMessagesPerCheckpoint = 45;
 
 function isStatus(err: unknown, status: number): boolean {
@@ -117,9 +118,9 @@ export class TaskHubStore {
       ops.push(['create', row as TableEntity]);
     }
     for (const rowKey of cp.consumed) ops.push(['delete', { partitionKey: pk, rowKey }]);
-    for (const item of cp.carried ?? [])
-      ops.push(['create', { partitionKey: pk, rowKey: item.rowKey, message: JSON.stringify(item.message) }]);
-    await this.#history.submitTransaction(ops);
+    for (const item of cp.carried ?? []) ops.push(['create', await this.#messageRow(pk, item.rowKey, item.message)]);
+    // A transaction holds 100 operations; carried messages past that follow in their own.
+    await this.#submit(ops);
   }
 
   async appendMessage(instanceId: string, message: InstanceMessage): Promise<string> {
@@ -131,7 +132,12 @@ export class TaskHubStore {
   async deleteMessages(instanceId: string, rowKeys: string[]): Promise<void> {
     const pk = partitionKeyOf(instanceId);
     const ops: TransactionAction[] = rowKeys.map((rowKey) => ['delete', { partitionKey: pk, rowKey }]);
-    for (let i = 0; i < ops.length; i += 100) await this.#history.submitTransaction(ops.slice(i, i + 100));
+    await this.#submit(ops);
+  }
+
+  /** Entity-group transactions of at most 100 operations, in order. */
+  async #submit(ops: TransactionAction[]): Promise<void> {
+    for (let i = 0; i < ops.length; i += transactionLimit) await this.#history.submitTransaction(ops.slice(i, i + transactionLimit));
   }
 
   async #messageRow(pk: string, rowKey: string, message: InstanceMessage): Promise<TableEntity<Record<string, unknown>>> {
@@ -191,7 +197,7 @@ export class TaskHubStore {
     const stale: TransactionAction[] = [];
     for await (const row of this.#history.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
       stale.push(['delete', { partitionKey: pk, rowKey: row.rowKey as string }]);
-    for (let i = 0; i < stale.length; i += 100) await this.#history.submitTransaction(stale.slice(i, i + 100));
+    await this.#submit(stale);
   }
 
   async purge(instanceId: string): Promise<void> {
@@ -199,7 +205,7 @@ export class TaskHubStore {
     const rows: TransactionAction[] = [];
     for await (const row of this.#history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${pk}`, select: ['RowKey'] } }))
       rows.push(['delete', { partitionKey: pk, rowKey: row.rowKey as string }]);
-    for (let i = 0; i < rows.length; i += 100) await this.#history.submitTransaction(rows.slice(i, i + 100));
+    await this.#submit(rows);
     await this.#instances.deleteEntity(pk, '').catch((err: unknown) => {
       if (!isStatus(err, 404)) throw err;
     });
