@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { app as composition } from '../shared/composition';
+import { app as composition, Composition } from '../shared/composition';
+import { StoredSpec } from '../shared/ports/specStore';
 import { metricValue } from '../shared/domain/selection';
 import { SelectionMetric } from '../shared/domain/pipelineSpec';
 import { cancelEventName } from '../orchestrations/trainingPipeline/contracts';
@@ -17,12 +18,36 @@ async function storedSpec(name: string) {
   return { comp, stored };
 }
 
-function runStartedResponse(req: HttpRequest, pipeline: string, instanceId: string, specVersion: number): HttpResponseInit {
-  const status = new URL(`/api/pipelines/${pipeline}/runs/${instanceId}`, req.url).toString();
+function checkDataVersion(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    throw new ApiError(400, 'REQUEST.BAD_BODY', 'dataVersion must be a non-empty string');
+}
+
+/** Runs a stored spec for an HTTP caller: 202 with the status URL, or 409 naming the run already going. */
+async function startFromHttp(
+  req: HttpRequest,
+  context: InvocationContext,
+  comp: Composition,
+  stored: StoredSpec,
+  dataVersion: unknown,
+): Promise<HttpResponseInit> {
+  checkDataVersion(dataVersion);
+  const result = await startPipelineRun(
+    df.getClient(context),
+    comp,
+    stored,
+    (dataVersion as string | undefined) ?? `http:${randomUUID()}`,
+    'http',
+  );
+  if (!result.started)
+    throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
+      instanceId: result.runningInstanceId,
+    });
+  const status = new URL(`/api/pipelines/${stored.name}/runs/${result.instanceId}`, req.url).toString();
   return {
     status: 202,
     headers: { location: status, 'retry-after': '10' },
-    jsonBody: { pipeline, instanceId, specVersion, statusUrl: status },
+    jsonBody: { pipeline: stored.name, instanceId: result.instanceId, specVersion: stored.version, statusUrl: status },
   };
 }
 
@@ -73,21 +98,8 @@ app.http('startPipelineRun', {
     const body = (await readJson(req, 4096, true)) as { dataVersion?: unknown } | undefined;
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
       throw new ApiError(400, 'REQUEST.BAD_BODY', 'the body, when given, is a JSON object');
-    if (body?.dataVersion !== undefined && (typeof body.dataVersion !== 'string' || body.dataVersion === ''))
-      throw new ApiError(400, 'REQUEST.BAD_BODY', 'dataVersion must be a non-empty string');
     const { comp, stored } = await storedSpec(req.params.name);
-    const result = await startPipelineRun(
-      df.getClient(context),
-      comp,
-      stored,
-      (body?.dataVersion as string | undefined) ?? `http:${randomUUID()}`,
-      'http',
-    );
-    if (!result.started)
-      throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
-        instanceId: result.runningInstanceId,
-      });
-    return runStartedResponse(req, stored.name, result.instanceId, stored.version);
+    return startFromHttp(req, context, comp, stored, body?.dataVersion);
   }),
 });
 
@@ -101,24 +113,12 @@ app.http('startInlineRun', {
     const body = (await readJson(req)) as { spec?: unknown; dataVersion?: unknown };
     if (!body || typeof body !== 'object' || Array.isArray(body) || body.spec === undefined)
       throw new ApiError(400, 'REQUEST.BAD_BODY', 'send { "spec": { ... }, "dataVersion"?: "..." }');
-    if (body.dataVersion !== undefined && (typeof body.dataVersion !== 'string' || body.dataVersion === ''))
-      throw new ApiError(400, 'REQUEST.BAD_BODY', 'dataVersion must be a non-empty string');
+    // Checked before the spec is saved: a refused request leaves nothing behind.
+    checkDataVersion(body.dataVersion);
     const spec = requireValidSpec(body.spec);
     const comp = await composition();
-    const durable = df.getClient(context);
     const stored = await comp.specs.save(spec, comp.clock.now());
-    const result = await startPipelineRun(
-      durable,
-      comp,
-      stored,
-      (body.dataVersion as string | undefined) ?? `http:${randomUUID()}`,
-      'http',
-    );
-    if (!result.started)
-      throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
-        instanceId: result.runningInstanceId,
-      });
-    return runStartedResponse(req, stored.name, result.instanceId, stored.version);
+    return startFromHttp(req, context, comp, stored, body.dataVersion);
   }),
 });
 
