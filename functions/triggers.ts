@@ -1,7 +1,7 @@
 import { app, HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { app as composition } from '../shared/composition';
-import { parseSchedule } from '../shared/domain/schedule';
+import { dueRetraining } from '../shared/domain/retraining';
 import { reapResources } from '../shared/reaper';
 import { startPipelineRun } from './lib/startRun';
 
@@ -40,13 +40,13 @@ app.timer('scheduledRetraining', {
   extraInputs: [client],
   handler: async (_timer: Timer, context: InvocationContext) => {
     const comp = await composition();
-    const now = comp.clock.now();
-    const minuteAgo = new Date(now.getTime() - 60_000);
-    for (const stored of await comp.specs.list()) {
-      if (!stored.spec.schedule) continue;
-      const occurrence = parseSchedule(stored.spec.schedule).next(minuteAgo);
-      if (occurrence > now) continue;
-      const result = await startPipelineRun(df.getClient(context), comp, stored, `schedule:${occurrence.toISOString()}`, 'schedule');
+    const specs = await comp.specs.list();
+    for (const due of dueRetraining(
+      specs.map((s) => ({ name: s.name, schedule: s.spec.schedule })),
+      comp.clock.now(),
+    )) {
+      const stored = specs.find((s) => s.name === due.name)!;
+      const result = await startPipelineRun(df.getClient(context), comp, stored, `schedule:${due.occurrence.toISOString()}`, 'schedule');
       if (result.started) context.log(`scheduled retraining of ${stored.name} started as ${result.instanceId}`);
       else context.warn(`scheduled retraining of ${stored.name} skipped: ${result.runningInstanceId} is still running`);
     }
