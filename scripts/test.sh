@@ -13,6 +13,9 @@ node scripts/ensure-node-modules.js || exit $?
 npm run build --silent || exit $?
 npm run lint --silent || { echo "lint failed: run 'npm run format' for style, fix the rest by hand" >&2; exit 1; }
 
+# The pipeline tests run the Spark jobs: their environment, data and featurizer come first.
+bash jobs/setup.sh || exit $?
+
 failed=0
 npx jest --runInBand --json --outputFile "$RESULTS/jest.json" "$@" || failed=1
 if [ -x jobs/run-tests.sh ] && [ "$#" -eq 0 ]; then

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CanopyUnderTest, repoRoot, uploadFolder } from '../support/canopyUnderTest';
+import { CanopyUnderTest, ensureJobsEnvironment, repoRoot, uploadFolder } from '../support/canopyUnderTest';
 import { Json } from '../support/json';
 
 jest.setTimeout(15 * 60_000);
@@ -11,6 +11,7 @@ jest.setTimeout(15 * 60_000);
 describe('tabular pipeline (server workload logs)', () => {
   it('runs the ETL once, trains both candidates on its features and deploys a scorer that takes rows', async () => {
     const name = `logs-${randomUUID().slice(0, 6)}`;
+    ensureJobsEnvironment();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-logs-'));
     const generated = spawnSync(
       path.join(repoRoot, 'jobs', '.venv', 'bin', 'python'),

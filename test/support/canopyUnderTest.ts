@@ -17,12 +17,18 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 const cosmosKey = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
 
 /** A small Fashion-MNIST sample in the walkthrough's layout, made once per machine by the jobs' importer. */
+/** The jobs' virtual environment, Fashion-MNIST and the featurizer (jobs/setup.sh is fast when they are there). */
+export function ensureJobsEnvironment(): void {
+  const setup = spawnSync('bash', [path.join(repoRoot, 'jobs', 'setup.sh')], { encoding: 'utf8' });
+  if (setup.status !== 0) throw new Error(`jobs/setup.sh failed:\n${setup.stdout}\n${setup.stderr}`);
+}
+
 export function fashionSample(fraction = 0.005): string {
+  // The pipeline needs the jobs' environment whether or not the sample exists yet.
+  ensureJobsEnvironment();
   const dir = path.join(os.tmpdir(), `canopy-test-fashion-${fraction}`);
   if (fs.existsSync(path.join(dir, '.complete'))) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
-  const setup = spawnSync('bash', [path.join(repoRoot, 'jobs', 'setup.sh')], { encoding: 'utf8' });
-  if (setup.status !== 0) throw new Error(`jobs/setup.sh failed:\n${setup.stdout}\n${setup.stderr}`);
   const result = spawnSync(
     path.join(repoRoot, 'jobs', '.venv', 'bin', 'python'),
     [path.join(repoRoot, 'jobs', 'import_fashion_mnist.py'), '--output', dir, '--sample-fraction', String(fraction)],
