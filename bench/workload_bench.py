@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,14 +30,31 @@ def read_json(path: str) -> dict:
         return json.load(handle)
 
 
+def generated_file(size_gb: float, servers: int, work: str, seed: int) -> tuple:
+    """The CSV for a size, generated unless an earlier, interrupted bench left it complete."""
+    csv = os.path.join(work, "data", f"sessions-{size_gb}gb-{servers}servers-seed{seed}.csv")
+    if os.path.exists(csv + ".done"):
+        return csv, None
+    os.makedirs(os.path.dirname(csv), exist_ok=True)
+    seconds = timed([PYTHON, os.path.join(ROOT, "jobs", "workload_generate.py"), "--output", csv,
+                     "--size-mb", str(size_gb * 1000), "--servers", str(servers), "--days", "14", "--seed", str(seed)])
+    open(csv + ".done", "w").close()
+    return csv, seconds
+
+
+def generated(size_gb: float, args) -> bool:
+    return os.path.exists(os.path.join(args.work, "data", f"sessions-{size_gb}gb-{servers_for(size_gb)}servers-seed{args.seed}.csv.done"))
+
+
+def servers_for(size_gb: float) -> int:
+    return max(8, int(80 * size_gb))
+
+
 def bench_size(size_gb: float, work: str, seed: int) -> dict:
     folder = os.path.join(work, f"{size_gb}gb")
     shutil.rmtree(folder, ignore_errors=True)
-    csv = os.path.join(folder, "input", "sessions.csv")
-    servers = max(8, int(80 * size_gb))
-    generate_seconds = timed([PYTHON, os.path.join(ROOT, "jobs", "workload_generate.py"), "--output", csv,
-                              "--size-mb", str(size_gb * 1000), "--servers", str(servers), "--days", "14",
-                              "--seed", str(seed)])
+    servers = servers_for(size_gb)
+    csv, generate_seconds = generated_file(size_gb, servers, work, seed)
     megabytes = os.path.getsize(csv) / 1e6
     etl_output = os.path.join(folder, "etl")
     etl_seconds = timed([RUNNER, "workload_etl.py", "--input", csv, "--output", etl_output])
@@ -53,6 +69,8 @@ def bench_size(size_gb: float, work: str, seed: int) -> dict:
         training[classifier] = {"wallSeconds": round(seconds, 1), "accuracy": metrics["accuracy"],
                                 "rows": metrics["rows"], "durationsSeconds": metrics["durationsSeconds"]}
     shutil.rmtree(folder)
+    os.remove(csv)
+    os.remove(csv + ".done")
     total = etl_seconds + sum(candidate["wallSeconds"] for candidate in training.values())
     return {
         "sizeGB": size_gb,
@@ -61,7 +79,7 @@ def bench_size(size_gb: float, work: str, seed: int) -> dict:
         "dirtyRows": etl["rows"]["dirty"],
         "servers": servers,
         "serverPeriods": etl["serverPeriods"],
-        "generateSeconds": round(generate_seconds, 1),
+        "generateSeconds": None if generate_seconds is None else round(generate_seconds, 1),
         "etlSeconds": round(etl_seconds, 1),
         "etlStageSeconds": etl["durationsSeconds"],
         "etlRowsPerSec": round(rows / etl_seconds),
@@ -75,17 +93,22 @@ def bench_size(size_gb: float, work: str, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes-gb", type=float, nargs="+", default=[0.5, 1, 2])
+    parser.add_argument("--sizes-gb", type=float, nargs="+", default=[0.5, 1, 2],
+                        help="sizes to run; a size whose file an interrupted run left complete goes first")
     parser.add_argument("--work", default=os.path.join(ROOT, ".canopy", "bench", "workload"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results", "workload.json"))
     args = parser.parse_args()
     runs = []
-    for size in args.sizes_gb:
+    for size in sorted(args.sizes_gb, key=lambda size: (not generated(size, args), size)):
         print(f"workload bench: {size} GB", flush=True)
         runs.append(bench_size(size, args.work, args.seed))
         print(json.dumps(runs[-1]), flush=True)
-    base = runs[0]
+        write_result(runs, args.output)  # after every size, so an interrupted bench still reports
+
+
+def write_result(runs: list, output: str) -> None:
+    base = min(runs, key=lambda run: run["megabytes"])
     result = {
         "sizes": runs,
         "growth": [{"sizeGB": run["sizeGB"], "sizeRatio": round(run["megabytes"] / base["megabytes"], 2),
@@ -99,11 +122,9 @@ def main() -> None:
         "note": "measured while other test suites may share the 2 cores",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-    with open(args.output, "w", encoding="utf-8") as handle:
+    with open(output, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2)
         handle.write("\n")
-    sys.stdout.write(json.dumps(result["growth"], indent=2) + "\n")
-
 
 if __name__ == "__main__":
     main()
