@@ -2,6 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import path from 'node:path';
 import { AzureBlobStore } from './adapters/azure/azureBlobStore';
 import { createBlobServiceClient, createCosmosClient } from './adapters/azure/clients';
+import { CosmosDeploymentMetrics } from './adapters/azure/cosmosDeploymentMetrics';
 import { CosmosModelRegistry } from './adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from './adapters/azure/cosmosResourceLedger';
 import { CosmosRunStore } from './adapters/azure/cosmosRunStore';
@@ -12,12 +13,13 @@ import { BlobStorageProbe } from './adapters/azure/storageProbe';
 import { LocalScorerDeployer } from './adapters/local/localScorerDeployer';
 import { LocalSparkComputeTarget } from './adapters/local/localSparkComputeTarget';
 import { CanopyConfig, config } from './config';
-import { defaultPrices, PriceTable } from './domain/cost';
+import { PriceTable } from './domain/cost';
 import { ComputeTargetKind, DeploymentTargetKind } from './domain/pipelineSpec';
 import { BlobStore } from './ports/blobStore';
 import { Clock, systemClock } from './ports/clock';
 import { ComputeTarget } from './ports/computeTarget';
 import { Deployer } from './ports/deployer';
+import { DeploymentMetricsStore } from './ports/deploymentMetrics';
 import { DependencyProbe } from './ports/dependencyProbe';
 import { ModelRegistry } from './ports/modelRegistry';
 import { ResourceLedger } from './ports/resourceLedger';
@@ -32,6 +34,7 @@ export interface Composition {
   specs: SpecStore;
   runs: RunStore;
   registry: ModelRegistry;
+  deploymentMetrics: DeploymentMetricsStore;
   ledger: ResourceLedger;
   compute(kind: ComputeTargetKind): ComputeTarget;
   deployer(kind: DeploymentTargetKind): Deployer;
@@ -66,6 +69,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     specs: new CosmosSpecStore(containers.specs),
     runs: new CosmosRunStore(containers.runs),
     registry: new CosmosModelRegistry(containers.models),
+    deploymentMetrics: new CosmosDeploymentMetrics(containers.models),
     ledger: new CosmosResourceLedger(containers.ledger),
     compute(kind) {
       if (kind === 'local-spark' && cfg.runtime === 'local') return localSpark;
@@ -76,7 +80,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
       throw new UnavailableTargetError(`deployment target ${kind} is not available in the ${cfg.runtime} runtime`);
     },
     clock: systemClock,
-    prices: defaultPrices,
+    prices: cfg.prices,
   };
 }
 
