@@ -5,3 +5,4 @@ using './main.json'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'canopy')
 param computeResourceGroupName = readEnvironmentVariable('CANOPY_COMPUTE_RESOURCE_GROUP', '')
+param scorerImageTag = readEnvironmentVariable('CANOPY_SCORER_IMAGE_TAG', '0.1.0')

@@ -1,4 +1,4 @@
-import { azureSettingNames, loadConfig } from '../../shared/config';
+import { azureSettingNames, loadConfig, optionalAzureSettingNames } from '../../shared/config';
 import { mainTemplate, only } from './support/armTemplate';
 import { platformSettings } from './support/platformSettings';
 
@@ -16,6 +16,15 @@ const deployedValues: Record<string, string> = {
   CANOPY_SUBSCRIPTION_ID: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b',
   CANOPY_COMPUTE_RESOURCE_GROUP: 'rg-canopy-compute',
   CANOPY_KEY_VAULT_URI: 'https://kv-canopy-abc.vault.azure.net/',
+  CANOPY_LOCATION: 'eastus',
+  CANOPY_CLUSTER_STORAGE_URI: 'https://stclustabc.blob.core.windows.net/',
+  CANOPY_CLUSTER_STORAGE_RESOURCE_ID:
+    '/subscriptions/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b/resourceGroups/rg-canopy/providers/Microsoft.Storage/storageAccounts/stclustabc',
+  CANOPY_CLUSTER_STORAGE_CONTAINER: 'canopy-cluster',
+  CANOPY_WORKLOAD_IDENTITY_ID:
+    '/subscriptions/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b/resourceGroups/rg-canopy/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-canopy-abc',
+  CANOPY_WORKLOAD_IDENTITY_CLIENT_ID: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+  CANOPY_SCORER_IMAGE: 'crcanopyabc.azurecr.io/canopy-scorer:0.1.0',
 };
 
 describe('Function App settings', () => {
@@ -23,7 +32,8 @@ describe('Function App settings', () => {
   const canopyNames = names.filter((n) => !(n in platformSettings));
 
   it("are exactly the settings shared/config.ts reads in Azure mode, plus the platform's own", () => {
-    expect([...canopyNames].sort()).toEqual([...azureSettingNames].sort());
+    const optional: readonly string[] = optionalAzureSettingNames;
+    expect(canopyNames.filter((n) => !optional.includes(n)).sort()).toEqual([...azureSettingNames].sort());
     expect(names.filter((n) => n in platformSettings).sort()).toEqual(Object.keys(platformSettings).sort());
   });
 
@@ -36,10 +46,22 @@ describe('Function App settings', () => {
     for (const { name, value } of appSettings()) env[name] = deployedValues[name] ?? value;
     const cfg = loadConfig(env);
     expect(cfg.runtime).toBe('azure');
-    expect(cfg.azure).toEqual({
+    expect(cfg.azure).toMatchObject({
       subscriptionId: deployedValues.CANOPY_SUBSCRIPTION_ID,
       computeResourceGroup: deployedValues.CANOPY_COMPUTE_RESOURCE_GROUP,
+      location: 'eastus',
       keyVaultUri: deployedValues.CANOPY_KEY_VAULT_URI,
+      fakes: false,
+      clusterStorage: {
+        blobServiceUri: deployedValues.CANOPY_CLUSTER_STORAGE_URI,
+        resourceId: deployedValues.CANOPY_CLUSTER_STORAGE_RESOURCE_ID,
+        container: 'canopy-cluster',
+      },
+      workloadIdentity: {
+        resourceId: deployedValues.CANOPY_WORKLOAD_IDENTITY_ID,
+        clientId: deployedValues.CANOPY_WORKLOAD_IDENTITY_CLIENT_ID,
+      },
+      scorerImage: deployedValues.CANOPY_SCORER_IMAGE,
     });
     expect(Object.isFrozen(cfg.azure)).toBe(true);
     expect(() => loadConfig({ ...env, CANOPY_SUBSCRIPTION_ID: 'not-a-guid', CANOPY_KEY_VAULT_URI: 'http://kv' })).toThrow(

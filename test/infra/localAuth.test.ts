@@ -5,13 +5,27 @@ describe('shared keys and local authentication are off', () => {
   const template = mainTemplate();
   const properties = (type: string) => only(template, type).properties as Record<string, unknown>;
 
-  it('storage refuses shared keys and anonymous blob access', () => {
-    expect(properties('Microsoft.Storage/storageAccounts')).toMatchObject({
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      allowBlobPublicAccess: false,
-      minimumTlsVersion: 'TLS1_2',
-    });
+  it('every storage account refuses shared keys and anonymous blob access', () => {
+    const accounts = resourcesOfType(template, 'Microsoft.Storage/storageAccounts');
+    expect(accounts.map((a) => a.name)).toEqual(["[variables('storageAccountName')]", "[variables('clusterStorageAccountName')]"]);
+    for (const account of accounts)
+      expect(account.properties).toMatchObject({
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: 'TLS1_2',
+      });
+  });
+
+  it("the clusters' account is ADLS Gen2, as HDInsight's identity-based default storage requires", () => {
+    const cluster = resourcesOfType(template, 'Microsoft.Storage/storageAccounts').find((a) =>
+      a.name.includes('clusterStorageAccountName'),
+    );
+    expect(cluster?.properties).toMatchObject({ isHnsEnabled: true });
+  });
+
+  it('the container registry has no admin user and no anonymous pull', () => {
+    expect(properties('Microsoft.ContainerRegistry/registries')).toMatchObject({ adminUserEnabled: false, anonymousPullEnabled: false });
   });
 
   it('Cosmos DB refuses keys, for data and for metadata writes', () => {

@@ -11,6 +11,8 @@ export const azureBuiltInRoles: Record<string, string> = {
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  'Managed Identity Operator': 'f1a07417-d97a-45cb-824c-7a7467783830',
+  AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
 };
 
 /** Cosmos DB data-plane built-in roles: learn.microsoft.com/azure/cosmos-db/nosql/security/reference-data-plane-roles. */
@@ -48,6 +50,17 @@ export const requiredRoles: RequiredRole[] = [
   },
   { role: 'Key Vault Secrets User', scope: 'Microsoft.KeyVault/vaults', why: 'reads the cluster gateway credential' },
   { role: 'Contributor', scope: 'resourceGroup', why: 'creates and deletes HDInsight clusters and container groups' },
+  {
+    role: 'Storage Blob Data Owner',
+    scope: 'Microsoft.Storage/storageAccounts',
+    why: "the clusters' ADLS Gen2 default storage: Canopy stages jobs and inputs there, clusters (running as the identity) read and write it",
+  },
+  {
+    role: 'Managed Identity Operator',
+    scope: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+    why: 'assigns the identity to the clusters and scorer container groups Canopy creates',
+  },
+  { role: 'AcrPull', scope: 'Microsoft.ContainerRegistry/registries', why: 'ACI and AKS pull the scorer image as the identity' },
   {
     role: 'Cosmos DB Built-in Data Contributor',
     scope: 'Microsoft.DocumentDB/databaseAccounts',

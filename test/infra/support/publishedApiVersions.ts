@@ -63,6 +63,11 @@ export const publishedApiVersions: PublishedApiVersion[] = [
     spec: `${specs}/cosmos-db/resource-manager/Microsoft.DocumentDB/stable/2024-11-15/rbac.json`,
   },
   {
+    type: 'Microsoft.ContainerRegistry/registries',
+    apiVersion: '2023-07-01',
+    spec: `${specs}/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2023-07-01/containerregistry.json`,
+  },
+  {
     type: 'Microsoft.KeyVault/vaults',
     apiVersion: '2024-11-01',
     spec: `${specs}/keyvault/resource-manager/Microsoft.KeyVault/stable/2024-11-01/keyvault.json`,
