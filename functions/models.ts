@@ -1,6 +1,7 @@
 import { app, HttpRequest } from '@azure/functions';
 import { app as composition, Composition } from '../shared/composition';
 import { healthyDeploymentOf, rollbackTarget } from '../shared/domain/traffic';
+import { deploymentMetricsOf } from './lib/deploymentMetricsView';
 import { ApiError, handled, positiveIntParam } from './lib/http';
 
 async function versionsOf(comp: Composition, model: string) {
@@ -14,13 +15,15 @@ async function switchTo(comp: Composition, model: string, version: number) {
   const deployments = await comp.registry.listDeployments(model);
   const target = healthyDeploymentOf(deployments, version);
   if (!target) throw new ApiError(409, 'MODEL.NOT_DEPLOYED', `version ${version} of ${model} has no healthy deployment to send traffic to`);
+  // The scoring metrics the switch was decided on (last hour), returned with the decision.
+  const metrics = await deploymentMetricsOf(comp, model);
   const now = comp.clock.now();
   const { previous } = await comp.registry.promote(model, version, now);
   for (const d of deployments) {
     const trafficPercent = d.name === target.name ? 100 : 0;
     if (d.trafficPercent !== trafficPercent) await comp.registry.upsertDeployment({ ...d, trafficPercent, updatedAt: now.toISOString() });
   }
-  return { model, version, previous, deployment: target.name, endpoint: target.endpoint };
+  return { model, version, previous, deployment: target.name, endpoint: target.endpoint, metrics };
 }
 
 app.http('listModels', {
@@ -101,6 +104,11 @@ app.http('listModelDeployments', {
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
     await versionsOf(comp, req.params.name);
-    return { jsonBody: { model: req.params.name, deployments: await comp.registry.listDeployments(req.params.name) } };
+    const metrics = await deploymentMetricsOf(comp, req.params.name);
+    const deployments = (await comp.registry.listDeployments(req.params.name)).map((d) => ({
+      ...d,
+      metrics: metrics.find((m) => m.deployment === d.name),
+    }));
+    return { jsonBody: { model: req.params.name, deployments } };
   }),
 });

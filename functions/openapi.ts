@@ -9,8 +9,15 @@ const errors = (...codes: number[]) =>
       String(code),
       {
         description:
-          { 400: 'bad input', 401: 'missing or wrong function key', 404: 'not found', 409: 'conflict', 413: 'body too large' }[code] ??
-          'error',
+          {
+            400: 'bad input',
+            401: 'missing or wrong function key',
+            404: 'not found',
+            409: 'conflict',
+            413: 'body too large',
+            415: 'unsupported content type',
+            503: 'no healthy deployment answered',
+          }[code] ?? 'error',
         content: { 'application/json': { schema: error } },
       },
     ]),
@@ -20,6 +27,7 @@ const object = { type: 'object' };
 const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const instanceId = { name: 'instanceId', in: 'path', required: true, schema: { type: 'string' } };
 const version = { name: 'version', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+const batchId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const keyed = [{ functionKey: [] }];
 
 /** The OpenAPI 3.0 description of Canopy's HTTP API, served at GET /api/openapi.json. */
@@ -163,10 +171,92 @@ export const openApiDocument = {
     },
     '/models/{name}/deployments': {
       get: {
-        summary: 'deployments of a model with state, endpoint and traffic share',
+        summary: 'deployments of a model with state, endpoint, traffic share and the last hour of scoring metrics',
         security: keyed,
         parameters: [name],
         responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/models/{name}/score': {
+      post: {
+        summary:
+          'score with the model: forwarded to one of its healthy deployments, chosen by the traffic split; a timeout, connection error or 5xx is retried once on another deployment',
+        security: keyed,
+        parameters: [name],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { type: 'object', description: '{"data": [[pixels]]}, {"images": [base64]} or {"rows": [{…}]}' },
+            },
+            'multipart/form-data': { schema: object },
+          },
+        },
+        responses: {
+          200: {
+            description: "the deployment's answer (4xx answers pass through too)",
+            headers: {
+              'x-canopy-deployment': { schema: { type: 'string' }, description: 'the deployment that answered' },
+              'x-canopy-model-version': { schema: { type: 'integer' }, description: 'its model version' },
+              'x-canopy-attempts': { schema: { type: 'integer' }, description: '1, or 2 after a retry' },
+            },
+            content: { 'application/json': { schema: object } },
+          },
+          ...errors(400, 401, 404, 413, 415, 503),
+        },
+      },
+    },
+    '/models/{name}/traffic': {
+      put: {
+        summary: 'set the traffic split between healthy deployments (integers adding up to 100; deployments left out get 0); next request',
+        security: keyed,
+        parameters: [name],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['deployments'],
+                properties: { deployments: { type: 'object', additionalProperties: { type: 'integer', minimum: 0, maximum: 100 } } },
+              },
+            },
+          },
+        },
+        responses: { 200: json(object), ...errors(400, 401, 404) },
+      },
+    },
+    '/models/{name}/metrics': {
+      get: {
+        summary: 'per-deployment scoring metrics: requests, errors, error rate, mean/p50/p99 latency',
+        security: keyed,
+        parameters: [name, { name: 'minutes', in: 'query', schema: { type: 'integer', minimum: 1, default: 60 } }],
+        responses: { 200: json(object), ...errors(400, 401, 404) },
+      },
+    },
+    '/models/{name}/batch-scoring': {
+      post: {
+        summary:
+          'score every image under a container and prefix with a version (default production): { source: { container, prefix }, via?: "scorer" | "spark", version?, output?, pageSize?, concurrency? }',
+        security: keyed,
+        parameters: [name],
+        responses: { 202: json(object, 'started; Location is the status URL'), ...errors(400, 401, 404, 409, 413) },
+      },
+    },
+    '/batch-scoring/{id}': {
+      get: {
+        summary: 'a batch scoring run: status, pages done/total, output location, and the summary once done',
+        security: keyed,
+        parameters: [batchId],
+        responses: { 200: json(object), ...errors(401, 404) },
+      },
+    },
+    '/batch-scoring/{id}/cancel': {
+      post: {
+        summary: 'cancel a running batch scoring run (pages written so far stay)',
+        security: keyed,
+        parameters: [batchId],
+        responses: { 202: json(object), ...errors(401, 404, 409) },
       },
     },
     '/maintenance/reap': {

@@ -3,6 +3,7 @@ import { clusterCostPerHour, costOf, PriceTable } from '../../shared/domain/cost
 import { clusterName, deploymentName } from '../../shared/domain/naming';
 import { PipelineSpec } from '../../shared/domain/pipelineSpec';
 import { decidePromotion, metricValue, rankCandidates } from '../../shared/domain/selection';
+import { splitForNewDeployment } from '../../shared/domain/trafficSplit';
 import { BlobRef, BlobStore } from '../../shared/ports/blobStore';
 import { Clock } from '../../shared/ports/clock';
 import { ComputeTarget } from '../../shared/ports/computeTarget';
@@ -62,7 +63,7 @@ export function candidateOutput(run: RunContext, candidateId: string): { contain
   return { container: artifacts.container, prefix: `${artifacts.prefix}${run.pipeline}/${run.instanceId}/${candidateId}/` };
 }
 
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await work(items[next++]);
@@ -495,6 +496,7 @@ export function createActivities(deps: PipelineDeps) {
     },
 
     async [activities.switchTraffic]({
+      run,
       model,
       name,
       endpoint,
@@ -503,23 +505,40 @@ export function createActivities(deps: PipelineDeps) {
       model: RegisteredModel;
       name: string;
       endpoint: string;
-    }): Promise<Tagged<{ previous?: number }>> {
+    }): Promise<Tagged<{ previous?: number; canary: boolean }>> {
       const now = clock.now();
-      const { previous } = await registry.promote(model.model, model.version, now);
-      for (const other of await registry.listDeployments(model.model)) {
-        // The previous versions stay deployed, without traffic, for a rollback.
-        if (other.name !== name && other.trafficPercent > 0)
-          await registry.upsertDeployment({ ...other, trafficPercent: 0, updatedAt: now.toISOString() });
-      }
       const current = await registry.getDeployment(model.model, name);
-      await registry.upsertDeployment({
-        ...(current ?? { model: model.model, name, version: model.version, target: 'local', createdAt: now.toISOString() }),
-        state: 'healthy',
+      const newcomer = {
+        ...(current ?? {
+          model: model.model,
+          name,
+          version: model.version,
+          target: 'local',
+          createdAt: now.toISOString(),
+          trafficPercent: 0,
+        }),
+        state: 'healthy' as const,
         endpoint,
-        trafficPercent: 100,
         updatedAt: now.toISOString(),
-      });
-      return { ok: true, previous };
+      };
+      await registry.upsertDeployment(newcomer);
+      const production = await registry.getProduction(model.model);
+      const deployments = await registry.listDeployments(model.model);
+      // A canary share leaves the version staging and production keeping the rest until someone promotes it;
+      // a re-run of this activity finds the same production version and computes the same split.
+      const { split, canary } = splitForNewDeployment(
+        deployments,
+        name,
+        production?.version === model.version ? undefined : production?.version,
+        run.spec.deployment.canaryPercent,
+      );
+      const previous = canary ? undefined : (await registry.promote(model.model, model.version, now)).previous;
+      // The previous versions stay deployed, without traffic, for a rollback.
+      for (const d of deployments) {
+        if (d.trafficPercent !== split[d.name])
+          await registry.upsertDeployment({ ...d, trafficPercent: split[d.name], updatedAt: now.toISOString() });
+      }
+      return { ok: true, previous, canary };
     },
 
     async [activities.deleteDeployment]({ run, model, name }: { run: RunContext; model: RegisteredModel; name: string }): Promise<void> {

@@ -56,6 +56,8 @@ export interface PipelineSpec {
     cpu: number;
     memoryGb: number;
     healthTimeoutMinutes: number;
+    /** Share of traffic a newly promoted model gets while the production version keeps the rest (100: all of it). */
+    canaryPercent: number;
   };
   /** NCRONTAB for scheduled retraining; absent means only uploads and HTTP calls start runs. */
   schedule?: string;
@@ -169,6 +171,7 @@ export const pipelineSpecSchema = {
         cpu: { type: 'number', minimum: 0.25, maximum: 16, default: 1 },
         memoryGb: { type: 'number', minimum: 0.5, maximum: 64, default: 1.5 },
         healthTimeoutMinutes: { type: 'integer', minimum: 1, maximum: 60, default: 10 },
+        canaryPercent: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
       },
     },
     schedule: { type: 'string', minLength: 9 },
