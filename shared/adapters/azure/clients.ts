@@ -1,14 +1,8 @@
 import https from 'node:https';
 import { CosmosClient } from '@azure/cosmos';
-import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { CanopyConfig } from '../../config';
-
-let credential: TokenCredential | undefined;
-function azureCredential(): TokenCredential {
-  credential ??= new DefaultAzureCredential();
-  return credential;
-}
+import { defaultAzureCredential as azureCredential } from './azureCredential';
 
 /** Azure Storage in Azure (managed identity) or Azurite locally (its connection string). */
 export function createBlobServiceClient(cfg: CanopyConfig): BlobServiceClient {
