@@ -20,23 +20,7 @@ import {
   Tagged,
   trainingPipelineName,
 } from './contracts';
-
-/** Transient faults (an emulator hiccup, a throttled call) are retried; expected failures come back tagged. */
-const transient = new df.RetryOptions(2000, 4);
-transient.backoffCoefficient = 2;
-
-class PipelineFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-class Cancelled extends Error {}
-
-const secondsBetween = (a: Date, b: Date): number => Math.round((b.getTime() - a.getTime()) / 100) / 10;
+import { Cancelled, RunFailure, secondsBetween, transient } from '../orchestratorParts';
 
 /**
  * One pipeline run: validate, provision, copy, train the candidate grid, select, register,
@@ -93,7 +77,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
   }
   function unwrap<T>(result: unknown): T {
     const tagged = result as Tagged<T>;
-    if (!tagged.ok) throw new PipelineFailure(tagged.code, tagged.message);
+    if (!tagged.ok) throw new RunFailure(tagged.code, tagged.message);
     return tagged as T;
   }
   const deadline = (minutes: number): number => context.df.currentUtcDateTime.getTime() + minutes * 60_000;
@@ -113,17 +97,16 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     enter('provision');
     provision = unwrap<ProvisionResult>(yield call(activities.beginProvision, { run, now: context.df.currentUtcDateTime.toISOString() }));
     computeSince = context.df.currentUtcDateTime;
-    if (provision.error) throw new PipelineFailure(provision.error.code, provision.error.message);
+    if (provision.error) throw new RunFailure(provision.error.code, provision.error.message);
     const provisionBy = deadline(input.spec.compute.provisionTimeoutMinutes);
     for (;;) {
       const cluster = unwrap<{ state: string; error?: string }>(
         yield call(activities.getClusterState, { run, cluster: provision.cluster }),
       );
       if (cluster.state === 'running') break;
-      if (cluster.state !== 'creating')
-        throw new PipelineFailure('COMPUTE.CREATE_FAILED', cluster.error ?? `the cluster is ${cluster.state}`);
+      if (cluster.state !== 'creating') throw new RunFailure('COMPUTE.CREATE_FAILED', cluster.error ?? `the cluster is ${cluster.state}`);
       if (context.df.currentUtcDateTime.getTime() > provisionBy)
-        throw new PipelineFailure(
+        throw new RunFailure(
           'COMPUTE.CREATE_TIMEOUT',
           `the cluster was not running within ${input.spec.compute.provisionTimeoutMinutes} minutes`,
         );
@@ -140,7 +123,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
       status.copy.failed += page.failed;
       publish();
       if (page.failed > 0)
-        throw new PipelineFailure('DATA.COPY_FAILED', `${page.failed} blobs could not be copied: ${page.failures.join(', ')}`);
+        throw new RunFailure('DATA.COPY_FAILED', `${page.failed} blobs could not be copied: ${page.failures.join(', ')}`);
       continuation = page.next;
     } while (continuation);
 
@@ -149,7 +132,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     const outcomes = yield* trainCandidates(grid);
     summary.candidates.succeeded = outcomes.filter((o) => o.ok).length;
     summary.candidates.failed = outcomes.length - summary.candidates.succeeded;
-    if (summary.candidates.succeeded === 0) throw new PipelineFailure('TRAIN.ALL_FAILED', 'every candidate failed');
+    if (summary.candidates.succeeded === 0) throw new RunFailure('TRAIN.ALL_FAILED', 'every candidate failed');
 
     enter('select');
     const selection = unwrap<SelectionResult>(yield call(activities.selectModel, run));
@@ -173,7 +156,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     } else {
       summary.pipelineStatus = 'failed';
       summary.error =
-        err instanceof PipelineFailure ? { code: err.code, message: err.message } : { code: 'RUN.FAILED', message: (err as Error).message };
+        err instanceof RunFailure ? { code: err.code, message: err.message } : { code: 'RUN.FAILED', message: (err as Error).message };
     }
   } finally {
     enter('teardown');
@@ -204,12 +187,9 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
       };
       if (state.state === 'success') return;
       if (state.state !== 'starting' && state.state !== 'running')
-        throw new PipelineFailure('ETL.FAILED', state.log ?? `the ETL batch ended ${state.state}`);
+        throw new RunFailure('ETL.FAILED', state.log ?? `the ETL batch ended ${state.state}`);
       if (context.df.currentUtcDateTime.getTime() > by)
-        throw new PipelineFailure(
-          'ETL.TIMEOUT',
-          `the ETL batch did not finish within ${input.spec.compute.candidateTimeoutMinutes} minutes`,
-        );
+        throw new RunFailure('ETL.TIMEOUT', `the ETL batch did not finish within ${input.spec.compute.candidateTimeoutMinutes} minutes`);
     }
   }
 
@@ -314,9 +294,9 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
           endpoint = state.endpoint;
           break;
         }
-        if (state.state === 'failed') throw new PipelineFailure('DEPLOY.FAILED', state.error ?? 'the deployment failed');
+        if (state.state === 'failed') throw new RunFailure('DEPLOY.FAILED', state.error ?? 'the deployment failed');
         if (context.df.currentUtcDateTime.getTime() > healthyBy)
-          throw new PipelineFailure(
+          throw new RunFailure(
             'DEPLOY.UNHEALTHY',
             `the deployment was not healthy within ${input.spec.deployment.healthTimeoutMinutes} minutes`,
           );

@@ -25,6 +25,8 @@ export interface BatchRequest {
   output: { container: string; prefix: string };
   /** Named featurizer for image jobs (e.g. `squeezenet1.1`); the target resolves where it lives. */
   featurizer?: string;
+  /** A model package folder the job reads (`--model`), e.g. for `batch_score`; the target makes it reachable like the input. */
+  model?: { container: string; prefix: string };
   args: string[];
 }
 

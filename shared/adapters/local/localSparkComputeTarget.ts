@@ -145,6 +145,7 @@ export class LocalSparkComputeTarget implements ComputeTarget {
         `file://${path.join(this.#clusterDir(cluster), 'features', request.featurizer)}`,
       );
     }
+    if (request.model) args.push('--model', `file://${await this.#stage(cluster, request.model)}`);
     args.push(...request.args);
     const log = path.join(dir, 'job.log');
     const exitFile = path.join(dir, 'exitcode');
