@@ -2,9 +2,8 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ImagePreprocessing } from './manifest';
 
-export class ImageInputError extends Error {
-  readonly code = 'SCORE.BAD_IMAGE';
-}
+/** Bytes that are not a decodable PNG or JPEG. */
+export class ImageInputError extends Error {}
 
 export interface RgbImage {
   width: number;
@@ -48,8 +47,11 @@ export function decodeImage(bytes: Buffer): RgbImage {
   return { width, height, pixels };
 }
 
-/** Rows of raw pixels, as the ACI walkthrough sent them: a square greyscale (n²) or RGB (3n²) image, 0–255. */
-export function imageFromPixels(row: number[]): RgbImage {
+/**
+ * A row of raw pixels, as the ACI walkthrough sent them: a square greyscale image (n×n values) or an
+ * interleaved RGB one (n×n×3), row-major, 0–255. Undefined when the length is neither.
+ */
+export function imageFromPixels(row: number[]): RgbImage | undefined {
   const grey = Math.round(Math.sqrt(row.length));
   const colour = Math.round(Math.sqrt(row.length / 3));
   if (grey * grey === row.length) {
@@ -58,7 +60,7 @@ export function imageFromPixels(row: number[]): RgbImage {
     return { width: grey, height: grey, pixels };
   }
   if (colour * colour * 3 === row.length) return { width: colour, height: colour, pixels: Float32Array.from(row) };
-  throw new ImageInputError(`a row of ${row.length} values is neither a square greyscale (n×n) nor RGB (n×n×3) image`);
+  return undefined;
 }
 
 function axisWeights(sizeIn: number, sizeOut: number): { low: Int32Array; high: Int32Array; weight: Float32Array } {

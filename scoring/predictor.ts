@@ -1,11 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { decodeImage, imageFromPixels, ImageInputError, RgbImage, writeTensor } from './imagePreprocessing';
+import { ModelManifest, TensorSpec } from './manifest';
 import { LoadedPackage } from './modelPackage';
-import { ModelManifest } from './manifest';
-
-export class ScoreInputError extends Error {
-  readonly code = 'SCORE.BAD_INPUT';
-}
+import { ScoreInput, ScoreInputError } from './scoreInput';
 
 export interface Prediction {
   label: string;
@@ -13,15 +10,47 @@ export interface Prediction {
   probabilities: Record<string, number>;
 }
 
-export type ScoreInput =
-  { kind: 'pixels'; rows: number[][] } | { kind: 'images'; images: Buffer[] } | { kind: 'rows'; rows: Record<string, unknown>[] };
+/** Model-ready rows: per model input, `count` rows laid end to end (a row is 3×H×W floats, or one feature). */
+export interface EncodedRows {
+  count: number;
+  values: Record<string, Float32Array | string[]>;
+}
 
-/** One ONNX session over a model package, turning request inputs into predictions. */
+/** Several requests' rows as one batch, in order (the batcher splits the predictions back by `count`). */
+export function concatRows(batches: EncodedRows[]): EncodedRows {
+  if (batches.length === 1) return batches[0];
+  const values: EncodedRows['values'] = {};
+  for (const name of Object.keys(batches[0].values)) {
+    const parts = batches.map((b) => b.values[name]);
+    if (parts[0] instanceof Float32Array) {
+      const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let offset = 0;
+      for (const part of parts as Float32Array[]) {
+        joined.set(part, offset);
+        offset += part.length;
+      }
+      values[name] = joined;
+    } else values[name] = (parts as string[][]).flat();
+  }
+  return { count: batches.reduce((n, b) => n + b.count, 0), values };
+}
+
+/** One ONNX session over a model package: checks and encodes request inputs, and runs them. */
 export class Predictor {
+  readonly #rowShapes: Record<string, number[]>;
+
   private constructor(
     readonly manifest: ModelManifest,
     private readonly session: ort.InferenceSession,
-  ) {}
+  ) {
+    const p = manifest.preprocessing;
+    this.#rowShapes = Object.fromEntries(
+      manifest.model.inputs.map((spec) => [
+        spec.name,
+        p && manifest.task === 'image-classification' ? [3, p.resize.height, p.resize.width] : [1],
+      ]),
+    );
+  }
 
   static async create(pkg: LoadedPackage, threads = 1): Promise<Predictor> {
     const session = await ort.InferenceSession.create(pkg.modelBytes, {
@@ -32,14 +61,23 @@ export class Predictor {
     return new Predictor(pkg.manifest, session);
   }
 
-  async predict(input: ScoreInput): Promise<Prediction[]> {
-    const feeds = this.manifest.task === 'image-classification' ? this.#imageFeeds(input) : this.#tabularFeeds(input);
+  /** The request's rows as model input, or a ScoreInputError naming what is wrong. */
+  encode(input: ScoreInput): EncodedRows {
+    return this.manifest.task === 'image-classification' ? this.#encodeImages(input) : this.#encodeTabular(input);
+  }
+
+  async infer(rows: EncodedRows): Promise<Prediction[]> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.manifest.model.inputs) {
+      const values = rows.values[spec.name];
+      const dims = [rows.count, ...this.#rowShapes[spec.name]];
+      feeds[spec.name] = values instanceof Float32Array ? new ort.Tensor('float32', values, dims) : new ort.Tensor('string', values, dims);
+    }
     const results = await this.session.run(feeds);
     const labels = this.manifest.labels;
-    const labelOut = results[this.manifest.model.outputs.find((o) => o.dtype === 'int64')?.name ?? 'label'];
-    const probOut = results[this.manifest.model.outputs.find((o) => o.dtype === 'float32')?.name ?? 'probabilities'];
-    const indices = Array.from(labelOut.data as BigInt64Array, Number);
-    const probabilities = probOut.data as Float32Array;
+    const outputs = this.manifest.model.outputs;
+    const indices = Array.from(results[outputs.find((o) => o.dtype === 'int64')?.name ?? 'label'].data as BigInt64Array, Number);
+    const probabilities = results[outputs.find((o) => o.dtype === 'float32')?.name ?? 'probabilities'].data as Float32Array;
     return indices.map((index, row) => ({
       index,
       label: labels[index],
@@ -47,41 +85,101 @@ export class Predictor {
     }));
   }
 
-  #imageFeeds(input: ScoreInput): Record<string, ort.Tensor> {
-    let images: RgbImage[];
-    try {
-      if (input.kind === 'pixels') images = input.rows.map(imageFromPixels);
-      else if (input.kind === 'images') images = input.images.map(decodeImage);
-      else throw new ScoreInputError('this is an image model: send "data" (pixel rows) or "images" (base64 PNG/JPEG), not "rows"');
-    } catch (err) {
-      if (err instanceof ImageInputError) throw new ScoreInputError(err.message);
-      throw err;
-    }
+  async predict(input: ScoreInput): Promise<Prediction[]> {
+    return this.infer(this.encode(input));
+  }
+
+  #encodeImages(input: ScoreInput): EncodedRows {
+    if (input.kind === 'rows')
+      throw new ScoreInputError(
+        'SCORE.BAD_INPUT',
+        'this is an image model: send "data" (pixel rows), "images" (base64 PNG/JPEG) or a multipart upload',
+      );
+    const images: RgbImage[] =
+      input.kind === 'data'
+        ? input.rows.map((row, i) => pixelRow(row, i))
+        : input.images.map(({ bytes, source }) => {
+            try {
+              return decodeImage(bytes);
+            } catch (err) {
+              if (err instanceof ImageInputError) throw new ScoreInputError('SCORE.NOT_AN_IMAGE', `${source}: ${err.message}`);
+              throw err;
+            }
+          });
     const p = this.manifest.preprocessing;
-    if (!p) throw new ScoreInputError('the package has no image preprocessing');
+    if (!p) throw new Error('the package has no image preprocessing');
     const size = 3 * p.resize.height * p.resize.width;
     const tensor = new Float32Array(images.length * size);
     images.forEach((image, i) => writeTensor(image, p, tensor, i * size));
-    return { [this.manifest.model.inputs[0].name]: new ort.Tensor('float32', tensor, [images.length, 3, p.resize.height, p.resize.width]) };
+    return { count: images.length, values: { [this.manifest.model.inputs[0].name]: tensor } };
   }
 
-  #tabularFeeds(input: ScoreInput): Record<string, ort.Tensor> {
-    if (input.kind !== 'rows') throw new ScoreInputError('this is a tabular model: send "rows" ([{column: value}, ...])');
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const spec of this.manifest.model.inputs) {
-      const values = input.rows.map((row, i) => {
-        const value = row[spec.name];
-        if (value === undefined || value === null) throw new ScoreInputError(`row ${i} has no value for "${spec.name}"`);
-        if (spec.dtype === 'string') return String(value);
-        const number = typeof value === 'number' ? value : Number(value);
-        if (!Number.isFinite(number)) throw new ScoreInputError(`row ${i}: "${spec.name}" must be a number`);
-        return number;
-      });
-      feeds[spec.name] =
-        spec.dtype === 'string'
-          ? new ort.Tensor('string', values as string[], [values.length, 1])
-          : new ort.Tensor('float32', Float32Array.from(values as number[]), [values.length, 1]);
+  #encodeTabular(input: ScoreInput): EncodedRows {
+    const specs = this.manifest.model.inputs;
+    if (input.kind === 'images')
+      throw new ScoreInputError(
+        'SCORE.BAD_INPUT',
+        'this is a tabular model: send "rows" ([{column: value}, ...]) or "data" (feature rows)',
+      );
+    const rows =
+      input.kind === 'rows'
+        ? input.rows.map((row, i) => checkColumns(row, i, specs))
+        : input.rows.map((row, i) => featureRow(row, i, specs));
+    const values: EncodedRows['values'] = {};
+    for (const spec of specs) {
+      const column = rows.map((row, i) =>
+        cell(row[spec.name], spec, input.kind === 'rows' ? `rows[${i}].${spec.name}` : `data[${i}] (${spec.name})`),
+      );
+      values[spec.name] = spec.dtype === 'string' ? (column as string[]) : Float32Array.from(column as number[]);
     }
-    return feeds;
+    return { count: rows.length, values };
   }
+}
+
+function pixelRow(row: (number | string)[], i: number): RgbImage {
+  if (row.some((v) => typeof v !== 'number')) throw new ScoreInputError('SCORE.BAD_INPUT', `data[${i}] must be an array of pixel numbers`);
+  const image = row.length > 0 ? imageFromPixels(row as number[]) : undefined;
+  if (!image)
+    throw new ScoreInputError(
+      'SCORE.WRONG_LENGTH',
+      `data[${i}] has ${row.length} values; a row is a square image: n×n greyscale or n×n×3 RGB pixel values, ` +
+        'e.g. 784 for 28×28 greyscale (see GET /metadata)',
+    );
+  return image;
+}
+
+function featureRow(row: (number | string)[], i: number, specs: TensorSpec[]): Record<string, unknown> {
+  if (row.length !== specs.length)
+    throw new ScoreInputError(
+      'SCORE.WRONG_LENGTH',
+      `data[${i}] has ${row.length} values; this model takes ${specs.length} features in this order: ${specs.map((s) => s.name).join(', ')}`,
+    );
+  return Object.fromEntries(specs.map((spec, k) => [spec.name, row[k]]));
+}
+
+function checkColumns(row: Record<string, unknown>, i: number, specs: TensorSpec[]): Record<string, unknown> {
+  const names = new Set(specs.map((s) => s.name));
+  const unknown = Object.keys(row).filter((k) => !names.has(k));
+  const missing = specs.map((s) => s.name).filter((n) => !(n in row));
+  if (unknown.length > 0 || missing.length > 0) {
+    const problems = [
+      unknown.length > 0 && `unknown columns ${unknown.join(', ')}`,
+      missing.length > 0 && `missing columns ${missing.join(', ')}`,
+    ];
+    throw new ScoreInputError(
+      'SCORE.BAD_COLUMNS',
+      `rows[${i}] has ${problems.filter(Boolean).join(' and ')}; the model's columns are ${[...names].join(', ')}`,
+    );
+  }
+  return row;
+}
+
+function cell(value: unknown, spec: TensorSpec, where: string): number | string {
+  if (spec.dtype === 'string') {
+    if (typeof value !== 'string') throw new ScoreInputError('SCORE.BAD_VALUE', `${where} must be a string`);
+    return value;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ScoreInputError('SCORE.BAD_VALUE', `${where} must be a finite number`);
+  return value;
 }

@@ -1,7 +1,13 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import net, { AddressInfo } from 'node:net';
+import { HttpError, sendError, sendJson } from './httpError';
+import { BatchingOptions, InferenceBatcher } from './inferenceBatcher';
+import { requestForms, warmUpInput } from './metadata';
 import { LoadedPackage } from './modelPackage';
-import { Predictor, ScoreInput, ScoreInputError } from './predictor';
+import { Predictor } from './predictor';
+import { readBody } from './requestBody';
+import { ScoreInputError } from './scoreInput';
+import { parseScoreRequest } from './scoreRequest';
 
 export interface ScoringServerOptions {
   host: string;
@@ -11,96 +17,32 @@ export interface ScoringServerOptions {
   /** Model name and version reported with every prediction. */
   model: string;
   version: string;
+  batching: BatchingOptions;
+  /** onnxruntime intra-op threads per inference. */
+  threads: number;
   load: () => Promise<LoadedPackage>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+interface Ready {
+  predictor: Predictor;
+  batcher: InferenceBatcher;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': text.length }).end(text);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > limit)
-    throw new HttpError(413, 'SCORE.TOO_LARGE', `the body is larger than ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'SCORE.TOO_LARGE', `the body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-export function parseScoreRequest(body: Buffer, maxRows: number): ScoreInput {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'SCORE.BAD_JSON', 'the body is not valid JSON');
-  }
-  const request = json as Record<string, unknown>;
-  if (!request || typeof request !== 'object' || Array.isArray(request))
-    throw new HttpError(400, 'SCORE.BAD_INPUT', 'send a JSON object with "data", "images" or "rows"');
-  const given = ['data', 'images', 'rows'].filter((k) => k in request);
-  if (given.length !== 1) throw new HttpError(400, 'SCORE.BAD_INPUT', 'send exactly one of "data", "images" or "rows"');
-  const items = request[given[0]];
-  if (!Array.isArray(items) || items.length === 0) throw new HttpError(400, 'SCORE.BAD_INPUT', `"${given[0]}" must be a non-empty array`);
-  if (items.length > maxRows) throw new HttpError(400, 'SCORE.TOO_MANY_ROWS', `at most ${maxRows} rows per request (got ${items.length})`);
-  if (given[0] === 'data') {
-    items.forEach((row, i) => {
-      if (!Array.isArray(row) || row.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
-        throw new HttpError(400, 'SCORE.BAD_INPUT', `data[${i}] must be an array of numbers`);
-    });
-    return { kind: 'pixels', rows: items as number[][] };
-  }
-  if (given[0] === 'images') {
-    return {
-      kind: 'images',
-      images: items.map((item, i) => {
-        const text = typeof item === 'string' ? item.replace(/^data:[^;]+;base64,/, '').replace(/\s+/g, '') : '';
-        if (text === '' || text.length % 4 !== 0 || !base64.test(text))
-          throw new HttpError(400, 'SCORE.BAD_BASE64', `images[${i}] is not base64`);
-        return Buffer.from(text, 'base64');
-      }),
-    };
-  }
-  items.forEach((row, i) => {
-    if (!row || typeof row !== 'object' || Array.isArray(row))
-      throw new HttpError(400, 'SCORE.BAD_INPUT', `rows[${i}] must be an object of column values`);
-  });
-  return { kind: 'rows', rows: items as Record<string, unknown>[] };
-}
+const routes: Record<string, string> = { '/health': 'GET', '/metadata': 'GET', '/score': 'POST' };
 
 /**
  * The model server that deployments run: `/health` is ready only once the package is loaded,
  * verified and a warm-up inference passed; `/score` answers predictions; `/metadata` describes the model.
  */
 export class ScoringServer {
-  #predictor: Predictor | undefined;
+  #ready: Ready | undefined;
   #loadError: string | undefined;
+  #stopping = false;
+  readonly #pending = new Set<ServerResponse>();
   readonly #server: http.Server;
 
   constructor(private readonly opts: ScoringServerOptions) {
-    this.#server = http.createServer((req, res) => {
-      this.#handle(req, res).catch((err: Error) => {
-        if (err instanceof HttpError) send(res, err.status, { error: { code: err.code, message: err.message } });
-        else if (err instanceof ScoreInputError) send(res, 400, { error: { code: err.code, message: err.message } });
-        else send(res, 500, { error: { code: 'SCORE.FAILED', message: err.message } });
-      });
-    });
+    this.#server = http.createServer((req, res) => this.#onRequest(req, res));
   }
 
   async listen(): Promise<number> {
@@ -112,58 +54,94 @@ export class ScoringServer {
     return (this.#server.address() as AddressInfo).port;
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeIdleConnections();
+  /**
+   * Graceful stop: no new connections; `/health` and anything else that still arrives on an open
+   * connection answer 503 and close it; requests in flight finish. Resolves true once every connection
+   * is gone, or false when `timeoutMs` passed and the rest were cut.
+   */
+  shutdown(timeoutMs: number): Promise<boolean> {
+    this.#stopping = true;
+    for (const res of this.#pending) if (!res.headersSent) res.setHeader('connection', 'close');
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => {
+        this.#server.closeAllConnections();
+        resolve(false);
+      }, timeoutMs);
+      // net.Server's close stops accepting but, unlike http.Server's, leaves idle keep-alive
+      // connections open, so a load balancer's probe on one still sees the 503 while requests finish.
+      net.Server.prototype.close.call(this.#server, () => {
+        clearTimeout(deadline);
+        resolve(true);
+      });
+      if (this.#pending.size === 0) this.#server.closeIdleConnections();
     });
   }
 
   async #load(): Promise<void> {
     try {
       const pkg = await this.opts.load();
-      const predictor = await Predictor.create(pkg);
-      await predictor.predict(warmUpInput(predictor));
-      this.#predictor = predictor;
+      const predictor = await Predictor.create(pkg, this.opts.threads);
+      await predictor.predict(warmUpInput(predictor.manifest));
+      this.#ready = { predictor, batcher: new InferenceBatcher((rows) => predictor.infer(rows), this.opts.batching) };
     } catch (err) {
       this.#loadError = (err as Error).message;
     }
   }
 
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.#pending.add(res);
+    if (this.#stopping) res.setHeader('connection', 'close');
+    res.on('close', () => {
+      this.#pending.delete(res);
+      if (this.#stopping && this.#pending.size === 0) this.#server.closeIdleConnections();
+    });
+    this.#handle(req, res).catch((err: Error) => {
+      if (res.headersSent) return;
+      if (err instanceof HttpError) {
+        // An unread request body would otherwise keep the connection busy: close it after the answer.
+        if (!req.complete) res.setHeader('connection', 'close');
+        sendError(res, err);
+      } else if (err instanceof ScoreInputError) sendError(res, new HttpError(400, err.code, err.message));
+      else sendError(res, new HttpError(500, 'SCORE.FAILED', err.message));
+    });
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://scorer').pathname;
-    if (req.method === 'GET' && path === '/health') {
-      if (this.#predictor) return send(res, 200, { status: 'ready', model: this.opts.model, version: this.opts.version });
-      return send(res, 503, { status: this.#loadError ? 'failed' : 'loading', error: this.#loadError });
-    }
-    const predictor = this.#predictor;
-    if (req.method === 'GET' && path === '/metadata') {
-      if (!predictor) throw new HttpError(503, 'SCORE.NOT_READY', 'the model is not loaded yet');
-      const m = predictor.manifest;
-      return send(res, 200, {
-        model: this.opts.model,
-        version: this.opts.version,
-        task: m.task,
-        labels: m.labels,
-        inputs: m.model.inputs,
-        preprocessing: m.preprocessing,
-        metrics: m.metrics,
-        lineage: m.lineage,
-      });
-    }
-    if (path === '/score') {
-      if (req.method !== 'POST') throw new HttpError(405, 'SCORE.METHOD', 'POST a JSON body to /score');
-      if (!predictor) throw new HttpError(503, 'SCORE.NOT_READY', 'the model is not loaded yet');
-      const input = parseScoreRequest(await readBody(req, this.opts.maxBodyBytes), this.opts.maxRows);
-      const predictions = await predictor.predict(input);
-      return send(res, 200, { model: this.opts.model, version: this.opts.version, predictions });
-    }
-    throw new HttpError(404, 'SCORE.NOT_FOUND', `no endpoint ${req.method} ${path}`);
+    const method = routes[path];
+    if (!method) throw new HttpError(404, 'SCORE.NOT_FOUND', `no endpoint ${path}; try GET /health, GET /metadata or POST /score`);
+    if (req.method !== method) throw new HttpError(405, 'SCORE.METHOD_NOT_ALLOWED', `${path} takes ${method}`, { allow: method });
+    if (path === '/health') return this.#health(res);
+    if (this.#stopping) throw new HttpError(503, 'SCORE.STOPPING', 'the server is shutting down');
+    const ready = this.#ready;
+    if (!ready) throw new HttpError(503, 'SCORE.NOT_READY', 'the model is not loaded yet');
+    if (path === '/metadata') return this.#metadata(res, ready.predictor);
+    const input = parseScoreRequest(req.headers['content-type'], await readBody(req, this.opts.maxBodyBytes), this.opts.maxRows);
+    const predictions = await ready.batcher.submit(ready.predictor.encode(input));
+    sendJson(res, 200, { model: this.opts.model, version: this.opts.version, predictions });
   }
-}
 
-function warmUpInput(predictor: Predictor): ScoreInput {
-  const m = predictor.manifest;
-  if (m.task === 'image-classification') return { kind: 'pixels', rows: [new Array<number>(28 * 28).fill(0)] };
-  return { kind: 'rows', rows: [Object.fromEntries(m.model.inputs.map((i) => [i.name, i.dtype === 'string' ? '' : 0]))] };
+  #health(res: ServerResponse): void {
+    if (this.#stopping) return sendJson(res, 503, { status: 'stopping', model: this.opts.model, version: this.opts.version });
+    if (this.#ready) return sendJson(res, 200, { status: 'ready', model: this.opts.model, version: this.opts.version });
+    if (this.#loadError) return sendJson(res, 503, { status: 'failed', error: { code: 'SCORE.LOAD_FAILED', message: this.#loadError } });
+    sendJson(res, 503, { status: 'loading' });
+  }
+
+  #metadata(res: ServerResponse, predictor: Predictor): void {
+    const m = predictor.manifest;
+    sendJson(res, 200, {
+      model: this.opts.model,
+      version: this.opts.version,
+      task: m.task,
+      labels: m.labels,
+      inputs: m.model.inputs,
+      outputs: m.model.outputs,
+      request: requestForms(m, { maxRows: this.opts.maxRows, maxBodyBytes: this.opts.maxBodyBytes }),
+      preprocessing: m.preprocessing,
+      metrics: m.metrics,
+      lineage: m.lineage,
+      createdAt: m.createdAt,
+    });
+  }
 }
