@@ -65,6 +65,9 @@ async function reap(context: InvocationContext) {
   const result = await reapResources({
     ledger: comp.ledger,
     compute: (kind) => comp.compute(kind),
+    deployer: (kind) => comp.deployer(kind),
+    registry: comp.registry,
+    inventory: comp.inventory,
     now: comp.clock.now(),
     isInstanceLive: async (instanceId) => {
       const status = await durable.getStatus(instanceId).catch(() => undefined);
@@ -76,7 +79,7 @@ async function reap(context: InvocationContext) {
   return result;
 }
 
-/** Every five minutes (and at start): delete whatever the ledger holds past its expiry or with no live run. */
+/** Every five minutes (and at start): delete what is past its expiry or owned by no live run, from the ledger and the resource group's tags. */
 app.timer('resourceReaper', {
   schedule: '0 */5 * * * *',
   runOnStartup: true,

@@ -9,6 +9,7 @@ import { CosmosRunStore } from './adapters/azure/cosmosRunStore';
 import { openCanopyContainers } from './adapters/azure/cosmosSchema';
 import { CosmosSpecStore } from './adapters/azure/cosmosSpecStore';
 import { CosmosProbe } from './adapters/azure/cosmosProbe';
+import { ArmResourceInventory } from './adapters/azure/armResourceInventory';
 import { BlobStorageProbe } from './adapters/azure/storageProbe';
 import { LocalScorerDeployer } from './adapters/local/localScorerDeployer';
 import { LocalSparkComputeTarget } from './adapters/local/localSparkComputeTarget';
@@ -22,6 +23,7 @@ import { Deployer } from './ports/deployer';
 import { DeploymentMetricsStore } from './ports/deploymentMetrics';
 import { DependencyProbe } from './ports/dependencyProbe';
 import { ModelRegistry } from './ports/modelRegistry';
+import { ResourceInventory } from './ports/resourceInventory';
 import { ResourceLedger } from './ports/resourceLedger';
 import { RunStore } from './ports/runStore';
 import { SpecStore } from './ports/specStore';
@@ -40,6 +42,8 @@ export interface Composition {
   deployer(kind: DeploymentTargetKind): Deployer;
   clock: Clock;
   prices: PriceTable;
+  /** The compute resource group's Canopy-tagged resources, for the reaper; absent without Azure resources. */
+  inventory?: ResourceInventory;
 }
 
 export class UnavailableTargetError extends Error {
@@ -81,6 +85,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     },
     clock: systemClock,
     prices: cfg.prices,
+    inventory: cfg.azure ? new ArmResourceInventory(cfg.azure) : undefined,
   };
 }
 

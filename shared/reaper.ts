@@ -1,10 +1,17 @@
+import { ComputeTargetKind, DeploymentTargetKind } from './domain/pipelineSpec';
 import { ComputeTarget } from './ports/computeTarget';
-import { ComputeTargetKind } from './domain/pipelineSpec';
+import { Deployer } from './ports/deployer';
+import { ModelRegistry } from './ports/modelRegistry';
+import { canopyTags, ResourceInventory, TaggedResource } from './ports/resourceInventory';
 import { LedgerEntry, ResourceLedger } from './ports/resourceLedger';
 
 export interface ReapDeps {
   ledger: ResourceLedger;
   compute(kind: ComputeTargetKind): ComputeTarget;
+  deployer(kind: DeploymentTargetKind): Deployer;
+  registry: ModelRegistry;
+  /** The compute resource group's Canopy-tagged resources; absent where there is none (the local runtime). */
+  inventory?: ResourceInventory;
   now: Date;
   /** Whether the orchestration that created a resource is still running (and so still owns it). */
   isInstanceLive(instanceId: string): Promise<boolean>;
@@ -18,49 +25,116 @@ export interface ReapResult {
   failed: { id: string; error: string }[];
 }
 
+/** Where a tagged resource type is deleted: the same adapters the pipeline created it with. */
+const taggedTypes: Record<string, { kind: 'cluster'; target: ComputeTargetKind } | { kind: 'deployment'; target: DeploymentTargetKind }> = {
+  'microsoft.hdinsight/clusters': { kind: 'cluster', target: 'hdinsight' },
+  'microsoft.containerinstance/containergroups': { kind: 'deployment', target: 'aci' },
+};
+
 /**
- * Deletes every owned resource in the ledger that is past its expiry, or whose run is no longer
- * live (it was terminated, crashed or ended without tearing down). Deletion is begun and
- * confirmed on a later pass, so the reaper never blocks on a slow delete.
+ * The cost guard. Deletes every owned resource in the ledger that is past its expiry or whose run is no longer live
+ * (terminated, crashed, or ended without tearing down), and every deployment no model serves any more; then does the
+ * same for what the compute resource group actually holds with Canopy's tags, which catches resources the ledger
+ * never heard of. Deletion is begun and confirmed on a later pass, so the reaper never blocks on a slow delete.
  */
 export async function reapResources(deps: ReapDeps): Promise<ReapResult> {
   const result: ReapResult = { checked: 0, deleted: [], deleting: [], failed: [] };
-  const live = await deps.ledger.listLive();
-  for (const entry of live) {
+  const served = await servedDeployments(deps.registry);
+  const seen = new Set<string>();
+  for (const entry of await deps.ledger.listLive()) {
     result.checked++;
-    if (!entry.owned || entry.kind !== 'cluster') continue;
-    const reason = await reasonToReap(entry, deps);
+    seen.add(entry.name);
+    if (!entry.owned) continue;
+    const reason = await reasonToReap(entry, served, deps);
     if (!reason) continue;
-    try {
-      const compute = deps.compute(entry.target as ComputeTargetKind);
-      const state = await compute.getCluster(entry.name);
-      if (!state || state.state === 'deleted') {
-        await deps.ledger.markDeleted(entry.id, deps.now);
-        result.deleted.push({ id: entry.id, reason });
-        deps.log(`reaper: ${entry.name} (${entry.target}, run ${entry.instanceId}) is gone; ledger entry closed (${reason})`);
-        continue;
-      }
-      if (state.state !== 'deleting') {
-        await compute.beginDeleteCluster(entry.name);
-        deps.log(`reaper: deleting ${entry.name} (${entry.target}, run ${entry.instanceId}): ${reason}`);
-      }
-      const after = await compute.getCluster(entry.name);
-      if (!after || after.state === 'deleted') {
-        await deps.ledger.markDeleted(entry.id, deps.now);
-        result.deleted.push({ id: entry.id, reason });
-      } else {
-        result.deleting.push(entry.id);
-      }
-    } catch (err) {
-      result.failed.push({ id: entry.id, error: (err as Error).message });
-      deps.log(`reaper: could not delete ${entry.name}: ${(err as Error).message}`);
-    }
+    await reapOne(deps, result, { id: entry.id, ledgerId: entry.id, name: entry.name, kind: entry.kind, target: entry.target }, reason);
+  }
+  for (const resource of deps.inventory ? await deps.inventory.listCanopyResources() : []) {
+    const handled = taggedTypes[resource.type.toLowerCase()];
+    if (!handled || seen.has(resource.name)) continue;
+    result.checked++;
+    const reason = await reasonToReapTagged(resource, handled.kind, served, deps);
+    if (!reason) continue;
+    await reapOne(deps, result, { id: resource.id, name: resource.name, ...handled }, `${reason} (found by its tags, not in the ledger)`);
   }
   return result;
 }
 
-async function reasonToReap(entry: LedgerEntry, deps: ReapDeps): Promise<string | undefined> {
+interface Reapable {
+  id: string;
+  ledgerId?: string;
+  name: string;
+  kind: LedgerEntry['kind'];
+  target: string;
+}
+
+async function reapOne(deps: ReapDeps, result: ReapResult, item: Reapable, reason: string): Promise<void> {
+  const done = async () => {
+    if (item.ledgerId) await deps.ledger.markDeleted(item.ledgerId, deps.now);
+    result.deleted.push({ id: item.id, reason });
+  };
+  try {
+    if (item.kind === 'deployment') {
+      const deployer = deps.deployer(item.target as DeploymentTargetKind);
+      const status = await deployer.getDeployment(item.name);
+      if (status && status.state !== 'deleted') {
+        await deployer.delete(item.name);
+        deps.log(`reaper: deleted deployment ${item.name} (${item.target}): ${reason}`);
+      }
+      return await done();
+    }
+    if (item.kind !== 'cluster') return;
+    const compute = deps.compute(item.target as ComputeTargetKind);
+    const state = await compute.getCluster(item.name);
+    if (!state || state.state === 'deleted') {
+      deps.log(`reaper: ${item.name} (${item.target}) is gone; ledger entry closed (${reason})`);
+      return await done();
+    }
+    if (state.state !== 'deleting') {
+      await compute.beginDeleteCluster(item.name);
+      deps.log(`reaper: deleting cluster ${item.name} (${item.target}): ${reason}`);
+    }
+    const after = await compute.getCluster(item.name);
+    if (!after || after.state === 'deleted') await done();
+    else result.deleting.push(item.id);
+  } catch (err) {
+    result.failed.push({ id: item.id, error: (err as Error).message });
+    deps.log(`reaper: could not delete ${item.name}: ${(err as Error).message}`);
+  }
+}
+
+/** Names of the deployments some model still serves (with traffic, or kept for a rollback). */
+async function servedDeployments(registry: ModelRegistry): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const model of await registry.listModels())
+    for (const d of await registry.listDeployments(model)) if (d.state === 'healthy') names.add(d.name);
+  return names;
+}
+
+async function reasonToReap(entry: LedgerEntry, served: Set<string>, deps: ReapDeps): Promise<string | undefined> {
+  if (entry.kind === 'deployment') return orphanedDeployment(entry.name, entry.instanceId, served, deps);
   if (new Date(entry.expiresAt).getTime() <= deps.now.getTime()) return `expired at ${entry.expiresAt}`;
   if (!(await deps.isInstanceLive(entry.instanceId))) return `run ${entry.instanceId} is no longer running`;
   return undefined;
+}
+
+async function reasonToReapTagged(
+  resource: TaggedResource,
+  kind: LedgerEntry['kind'],
+  served: Set<string>,
+  deps: ReapDeps,
+): Promise<string | undefined> {
+  const instanceId = resource.tags[canopyTags.instance];
+  if (kind === 'deployment') return orphanedDeployment(resource.name, instanceId, served, deps);
+  const expiresAt = resource.tags[canopyTags.expiresAt];
+  if (expiresAt && new Date(expiresAt).getTime() <= deps.now.getTime()) return `expired at ${expiresAt}`;
+  if (!(await deps.isInstanceLive(instanceId))) return `run ${instanceId} is no longer running`;
+  return undefined;
+}
+
+/** Deployments outlive their run (they serve traffic); one is orphaned once no model serves it and no run is bringing it up. */
+async function orphanedDeployment(name: string, instanceId: string, served: Set<string>, deps: ReapDeps): Promise<string | undefined> {
+  if (served.has(name)) return undefined;
+  if (await deps.isInstanceLive(instanceId)) return undefined;
+  return `no model serves deployment ${name} and run ${instanceId} is no longer running`;
 }

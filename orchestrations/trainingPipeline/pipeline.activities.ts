@@ -8,6 +8,7 @@ import { BlobRef, BlobStore } from '../../shared/ports/blobStore';
 import { Clock } from '../../shared/ports/clock';
 import { ComputeTarget } from '../../shared/ports/computeTarget';
 import { Deployer } from '../../shared/ports/deployer';
+import { canopyTags } from '../../shared/ports/resourceInventory';
 import { ModelRegistry } from '../../shared/ports/modelRegistry';
 import { ResourceLedger } from '../../shared/ports/resourceLedger';
 import { CandidateRun, RunStore } from '../../shared/ports/runStore';
@@ -35,6 +36,9 @@ export interface PipelineDeps {
   clock: Clock;
   prices: PriceTable;
 }
+
+/** A deployment's ledger expiry: it serves traffic until superseded, however long that is. */
+const deploymentsNeverExpire = '9999-12-31T23:59:59.999Z';
 
 const copyConcurrency = 16;
 const copyPageSize = 500;
@@ -442,6 +446,19 @@ export function createActivities(deps: PipelineDeps) {
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       });
+      // Recorded before the create, like clusters; a deployment outlives its run, so it never expires — the reaper
+      // deletes it once no model serves it and its run is over.
+      await ledger.record({
+        id: `deployment:${spec.target}:${name}`,
+        kind: 'deployment',
+        name,
+        target: spec.target,
+        pipeline: run.pipeline,
+        instanceId: run.instanceId,
+        createdAt: existing?.createdAt ?? now,
+        expiresAt: deploymentsNeverExpire,
+        owned: true,
+      });
       await deps.deployer(spec.target).beginDeploy({
         name,
         model: model.model,
@@ -449,6 +466,11 @@ export function createActivities(deps: PipelineDeps) {
         packageUri: model.packageUri,
         cpu: spec.cpu,
         memoryGb: spec.memoryGb,
+        tags: {
+          [canopyTags.pipeline]: run.pipeline,
+          [canopyTags.instance]: run.instanceId,
+          [canopyTags.kind]: 'deployment',
+        },
       });
       return { ok: true, name };
     },
@@ -543,6 +565,7 @@ export function createActivities(deps: PipelineDeps) {
 
     async [activities.deleteDeployment]({ run, model, name }: { run: RunContext; model: RegisteredModel; name: string }): Promise<void> {
       await deps.deployer(run.spec.deployment.target).delete(name);
+      await ledger.markDeleted(`deployment:${run.spec.deployment.target}:${name}`, clock.now());
       const current = await registry.getDeployment(model.model, name);
       if (current)
         await registry.upsertDeployment({ ...current, state: 'deleted', trafficPercent: 0, updatedAt: clock.now().toISOString() });

@@ -6,6 +6,8 @@ export interface DeploymentRequest {
   packageUri: string;
   cpu: number;
   memoryGb: number;
+  /** Canopy's tags (`canopyTags`): which run created it, so the reaper can find it without the ledger. */
+  tags?: Record<string, string>;
 }
 
 export interface DeploymentStatus {

@@ -16,6 +16,7 @@ export interface LedgerEntry {
 
 /** Every resource Canopy creates, with an expiry, written before the resource is created. */
 export interface ResourceLedger {
+  /** Idempotent while the resource lives (the first expiry stands); after `markDeleted`, records it anew. */
   record(entry: LedgerEntry): Promise<void>;
   get(id: string): Promise<LedgerEntry | undefined>;
   markDeleted(id: string, at: Date): Promise<void>;

@@ -197,5 +197,9 @@ describe('ResourceLedger (Cosmos)', () => {
     await ledger.markDeleted(entry.id, new Date('2026-11-22T02:00:00Z'));
     expect((await ledger.get(entry.id))?.deletedAt).toBe('2026-11-22T02:00:00.000Z');
     expect((await ledger.listLive()).map((e) => e.id)).not.toContain(entry.id);
+    // The same name created again (a redeployed model version) is a live resource again.
+    await ledger.record({ ...entry, createdAt: 'b', expiresAt: '2099-01-01T00:00:00.000Z' });
+    expect(await ledger.get(entry.id)).toMatchObject({ createdAt: 'b', expiresAt: '2099-01-01T00:00:00.000Z' });
+    expect((await ledger.get(entry.id))?.deletedAt).toBeUndefined();
   });
 });

@@ -8,8 +8,9 @@ export class CosmosResourceLedger implements ResourceLedger {
 
   async record(entry: LedgerEntry): Promise<void> {
     const existing = await this.get(entry.id);
-    // A retried activity must not push the expiry of a resource that already exists.
-    if (existing) return;
+    // A retried activity must not push the expiry of a resource that already exists; one re-created under a name
+    // whose resource was deleted (a redeployed model version) is live again.
+    if (existing && !existing.deletedAt) return;
     await this.ledger.items.upsert(entry);
   }
 
