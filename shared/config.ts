@@ -69,6 +69,16 @@ export interface AzureResourcesConfig {
   aks?: { cluster: string; namespace: string };
 }
 
+/**
+ * A storage account a pipeline's data may be copied from, named by the spec's `data.source.connection`.
+ * Azure: its blob endpoint, read with the managed identity (copies are authorised with a user-delegation SAS the
+ * identity obtains). Locally: a connection string (Azurite). No SAS or key is ever configured for Azure.
+ */
+export interface CopySourceConfig {
+  blobServiceUri?: string;
+  connectionString?: string;
+}
+
 /** Tuning of the scoring function (optional everywhere; the defaults suit both runtimes). */
 export interface ScoringConfig {
   /** How long one attempt at a deployment may take before the next healthy deployment is tried. */
@@ -86,6 +96,8 @@ export interface CanopyConfig {
   azure?: AzureResourcesConfig;
   /** Node-hour (and ACI vCPU/GB-hour) prices in USD, the defaults overridden by CANOPY_PRICES. */
   prices: PriceTable;
+  /** Source accounts by connection name (upper case), from CANOPY_SOURCE_<NAME>_BLOB_URI / _CONNECTION_STRING. */
+  copySources: Record<string, CopySourceConfig>;
   healthTimeoutMs: number;
   /** How often orchestrations poll long-running operations. */
   pollSeconds: number;
@@ -254,6 +266,25 @@ function readAzureResources(env: NodeJS.ProcessEnv, runtime: Runtime, problems: 
   };
 }
 
+const copySourceSetting = /^CANOPY_SOURCE_([A-Z_][A-Z0-9_]*)_(BLOB_URI|CONNECTION_STRING)$/;
+
+function readCopySources(env: NodeJS.ProcessEnv, runtime: Runtime, problems: string[]): Record<string, CopySourceConfig> {
+  const sources: Record<string, CopySourceConfig> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = copySourceSetting.exec(name);
+    if (!match || value === undefined) continue;
+    const source = (sources[match[1]] ??= {});
+    if (match[2] === 'BLOB_URI') {
+      if (!isUrl(value, runtime === 'azure' ? ['https:'] : ['https:', 'http:'])) problems.push(`${name} must be a blob endpoint URL.`);
+      source.blobServiceUri = value;
+    } else {
+      if (runtime === 'azure') problems.push(`${name} is for the local runtime only; in Azure the source is read with the identity.`);
+      source.connectionString = value;
+    }
+  }
+  return sources;
+}
+
 function readPrices(env: NodeJS.ProcessEnv, problems: string[]): PriceTable {
   if (!env.CANOPY_PRICES) return { ...defaultPrices };
   try {
@@ -298,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
 
   const azure = readAzureResources(env, runtime, problems);
   const prices = readPrices(env, problems);
+  const copySources = readCopySources(env, runtime, problems);
 
   const healthTimeoutMs = Number(env.CANOPY_HEALTH_TIMEOUT_MS ?? 3000);
   if (!Number.isInteger(healthTimeoutMs) || healthTimeoutMs <= 0) problems.push('CANOPY_HEALTH_TIMEOUT_MS must be a positive integer.');
@@ -316,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
     storage,
     azure,
     prices,
+    copySources,
     cosmos: {
       endpoint,
       database: env.CANOPY_COSMOS_DATABASE ?? 'canopy',
