@@ -7,8 +7,8 @@ function tooLarge(limit: number): HttpError {
 
 /**
  * The whole body, or a 413 as soon as it passes `limit` bytes — from Content-Length when there is
- * one, else while a chunked body streams in. The rest of an oversized body is read and dropped rather
- * than the request destroyed: destroying an unfinished request resets the socket before the 413 is sent.
+ * one, else while a chunked body streams in. The rest of an oversized body is read and dropped, not
+ * kept, rather than the request destroyed: that would reset the socket before the 413 is sent.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge(limit));

@@ -97,11 +97,10 @@ export class ScoringServer {
     });
     this.#handle(req, res).catch((err: Error) => {
       if (res.headersSent) return;
-      if (err instanceof HttpError) {
-        // An unread request body would otherwise keep the connection busy: close it after the answer.
-        if (!req.complete) res.setHeader('connection', 'close');
-        sendError(res, err);
-      } else if (err instanceof ScoreInputError) sendError(res, new HttpError(400, err.code, err.message));
+      // Node reads and drops what is left of an unread body after the answer, so the client can finish
+      // sending and read it; closing the connection instead would reset it under a client still writing.
+      if (err instanceof HttpError) sendError(res, err);
+      else if (err instanceof ScoreInputError) sendError(res, new HttpError(400, err.code, err.message));
       else sendError(res, new HttpError(500, 'SCORE.FAILED', err.message));
     });
   }
