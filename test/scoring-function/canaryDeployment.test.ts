@@ -1,0 +1,111 @@
+import https from 'node:https';
+import { randomUUID } from 'node:crypto';
+import { CosmosClient } from '@azure/cosmos';
+import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
+import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
+import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
+import { CosmosRunStore } from '../../shared/adapters/azure/cosmosRunStore';
+import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
+import { candidateGrid } from '../../shared/domain/candidateGrid';
+import { defaultPrices } from '../../shared/domain/cost';
+import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { systemClock } from '../../shared/ports/clock';
+import { activities } from '../../orchestrations/trainingPipeline/contracts';
+import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { blobService } from '../support/canopyUnderTest';
+import { testEndpoints } from '../support/testStack';
+
+// The pipeline's switchTraffic activity with `deployment.canaryPercent`, on the real registry (Cosmos emulator).
+const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
+const client = new CosmosClient({
+  endpoint: testEndpoints.cosmosEndpoint,
+  key,
+  agent: new https.Agent({ rejectUnauthorized: false }),
+  connectionPolicy: { enableEndpointDiscovery: false },
+});
+
+function spec(deployment: Record<string, unknown> = {}) {
+  return validatePipelineSpec(
+    {
+      name: 'canary',
+      scenario: 'image-classification',
+      data: { source: { container: 'landing', prefix: 'x/' } },
+      candidates: { classifiers: [{ type: 'logistic_regression' }] },
+      deployment,
+    },
+    (s) => candidateGrid(s).length,
+  );
+}
+
+it('deployment.canaryPercent is an integer from 1 to 100, 100 by default', () => {
+  const defaults = spec();
+  expect(defaults.ok && defaults.spec.deployment.canaryPercent).toBe(100);
+  for (const bad of [0, 101, 12.5]) expect(spec({ canaryPercent: bad }).ok).toBe(false);
+});
+
+describe('switchTraffic with a canary share', () => {
+  it('sends the new champion its share while production keeps the rest, and is the same when it runs twice', async () => {
+    const containers = await openCanopyContainers(client, `canary-${randomUUID().slice(0, 8)}`);
+    const registry = new CosmosModelRegistry(containers.models);
+    const act = createActivities({
+      blobs: new AzureBlobStore(blobService),
+      runs: new CosmosRunStore(containers.runs),
+      registry,
+      ledger: new CosmosResourceLedger(containers.ledger),
+      compute: () => {
+        throw new Error('no compute in this test');
+      },
+      deployer: () => {
+        throw new Error('no deployer in this test');
+      },
+      clock: systemClock,
+      prices: defaultPrices,
+    });
+    const checked = spec({ canaryPercent: 10 });
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    const run = { pipeline: 'canary', instanceId: 'canary--1', spec: checked.spec as PipelineSpec };
+    const register = (n: number) =>
+      registry.createVersion(
+        'canary',
+        {
+          packageUri: `file:///p/${n}`,
+          metrics: { accuracy: 0.9 } as never,
+          lineage: {
+            pipeline: 'canary',
+            instanceId: `canary--${n}`,
+            candidateId: 'c',
+            classifier: 'logistic_regression',
+            featurizer: 'squeezenet1.1',
+            params: {},
+            specVersion: 1,
+            dataSnapshot: 's',
+          },
+        },
+        new Date(),
+      );
+    const switchTraffic = (version: number) =>
+      act[activities.switchTraffic]({
+        run,
+        model: { model: 'canary', version, packageUri: `file:///p/${version}` },
+        name: `canary-v${version}`,
+        endpoint: `http://127.0.0.1:1/v${version}`,
+      });
+    const shares = async () => (await registry.listDeployments('canary')).map((d) => [d.name, d.trafficPercent]);
+
+    await register(1);
+    // Nothing in production yet: no one to keep the rest, so the first version takes everything.
+    expect(await switchTraffic(1)).toEqual({ ok: true, previous: undefined, canary: false });
+    expect(await shares()).toEqual([['canary-v1', 100]]);
+    expect((await registry.getProduction('canary'))?.version).toBe(1);
+
+    await register(2);
+    expect(await switchTraffic(2)).toEqual({ ok: true, previous: undefined, canary: true });
+    expect(await switchTraffic(2)).toEqual({ ok: true, previous: undefined, canary: true });
+    expect(await shares()).toEqual([
+      ['canary-v1', 90],
+      ['canary-v2', 10],
+    ]);
+    expect((await registry.getProduction('canary'))?.version).toBe(1);
+    expect((await registry.getVersion('canary', 2))?.stage).toBe('staging');
+  });
+});
