@@ -114,6 +114,7 @@ async function servedDeployments(registry: ModelRegistry): Promise<Set<string>> 
 async function reasonToReap(entry: LedgerEntry, served: Set<string>, deps: ReapDeps): Promise<string | undefined> {
   if (entry.kind === 'deployment') return orphanedDeployment(entry.name, entry.instanceId, served, deps);
   if (new Date(entry.expiresAt).getTime() <= deps.now.getTime()) return `expired at ${entry.expiresAt}`;
+  if (entry.keptUntilExpiry) return undefined;
   if (!(await deps.isInstanceLive(entry.instanceId))) return `run ${entry.instanceId} is no longer running`;
   return undefined;
 }

@@ -22,6 +22,7 @@ export const activities = {
   deleteDeployment: 'pipeline_deleteDeployment',
   beginTeardown: 'pipeline_beginTeardown',
   markTornDown: 'pipeline_markTornDown',
+  keepClusterUntilExpiry: 'pipeline_keepClusterUntilExpiry',
   recordRunEnd: 'pipeline_recordRunEnd',
 } as const;
 

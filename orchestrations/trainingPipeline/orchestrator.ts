@@ -314,7 +314,11 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
 
   function* teardown(p: ProvisionResult): Generator<Task, boolean, unknown> {
     const keep = input.spec.teardown.policy === 'keep-on-failure' && summary.pipelineStatus === 'failed';
-    if (!p.owned || keep) return !p.owned;
+    if (!p.owned) return true;
+    if (keep) {
+      yield call(activities.keepClusterUntilExpiry, { run, ledgerId: p.ledgerId });
+      return false;
+    }
     yield call(activities.beginTeardown, { run, cluster: p.cluster, batchIds: [...jobs.map((j) => j.batchId), 'etl'] });
     const by = deadline(30);
     for (;;) {

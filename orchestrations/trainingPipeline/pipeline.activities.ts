@@ -577,6 +577,10 @@ export function createActivities(deps: PipelineDeps) {
       await compute.beginDeleteCluster(cluster);
     },
 
+    async [activities.keepClusterUntilExpiry]({ ledgerId }: { run: RunContext; ledgerId: string }): Promise<void> {
+      await ledger.keepUntilExpiry(ledgerId);
+    },
+
     async [activities.markTornDown]({ ledgerId }: { run: RunContext; ledgerId: string }): Promise<void> {
       await ledger.markDeleted(ledgerId, clock.now());
     },

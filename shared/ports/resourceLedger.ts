@@ -11,6 +11,8 @@ export interface LedgerEntry {
   expiresAt: string;
   /** Attached resources (an existing cluster) are recorded but never deleted. */
   owned: boolean;
+  /** A failed run's cluster kept for debugging (`teardown.policy: keep-on-failure`): reaped at its expiry, not when its run ends. */
+  keptUntilExpiry?: boolean;
   deletedAt?: string;
 }
 
@@ -20,6 +22,7 @@ export interface ResourceLedger {
   record(entry: LedgerEntry): Promise<void>;
   get(id: string): Promise<LedgerEntry | undefined>;
   markDeleted(id: string, at: Date): Promise<void>;
+  keepUntilExpiry(id: string): Promise<void>;
   listLive(): Promise<LedgerEntry[]>;
   listByInstance(instanceId: string): Promise<LedgerEntry[]>;
 }

@@ -194,6 +194,8 @@ describe('ResourceLedger (Cosmos)', () => {
     expect((await ledger.get(entry.id))?.expiresAt).toBe(entry.expiresAt);
     expect((await ledger.listLive()).map((e) => e.id)).toContain(entry.id);
     expect((await ledger.listByInstance('p--1')).map((e) => e.id)).toEqual([entry.id]);
+    await ledger.keepUntilExpiry(entry.id);
+    expect(await ledger.get(entry.id)).toMatchObject({ keptUntilExpiry: true, expiresAt: entry.expiresAt });
     await ledger.markDeleted(entry.id, new Date('2026-11-22T02:00:00Z'));
     expect((await ledger.get(entry.id))?.deletedAt).toBe('2026-11-22T02:00:00.000Z');
     expect((await ledger.listLive()).map((e) => e.id)).not.toContain(entry.id);

@@ -29,7 +29,7 @@ describe('training pipeline failures', () => {
   beforeAll(async () => {
     const data = fashionSample();
     canopy = await CanopyUnderTest.start();
-    for (const name of ['train', 'cancel', 'terminate']) await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
+    for (const name of ['train', 'cancel', 'terminate', 'keep']) await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
   });
   afterAll(async () => {
     await canopy?.stop();
@@ -77,6 +77,21 @@ describe('training pipeline failures', () => {
       expect.arrayContaining([{ id: `cluster:local-spark:${cluster}`, reason: `run ${instanceId} is no longer running` }]),
     );
     await expectTornDown(canopy, instanceId);
+  });
+
+  it("keeps a failed run's cluster with keep-on-failure, and the reaper leaves it until its expiry", async () => {
+    const name = `${prefix}-keep`;
+    const spec = imageSpec(name, [{ type: 'logistic_regression', grid: { regParam: [-1] } }], { teardown: { policy: 'keep-on-failure' } });
+    const instanceId = await runInline(canopy, spec);
+    const done = await canopy.waitForEnd(name, instanceId);
+    expect(done.orchestration.output).toMatchObject({ pipelineStatus: 'failed', tornDown: false, error: { code: 'TRAIN.ALL_FAILED' } });
+    const cluster = clusterName(instanceId);
+    const { ledger } = await stores();
+    expect(await ledger.get(`cluster:local-spark:${cluster}`)).toMatchObject({ keptUntilExpiry: true });
+    const reaped = await canopy.api('POST', 'maintenance/reap', undefined, canopy.host.masterKey);
+    expect(reaped.body.deleted.map((d: { id: string }) => d.id)).not.toContain(`cluster:local-spark:${cluster}`);
+    expect(canopy.clusterFile(cluster).state).toBe('running');
+    expect((await ledger.get(`cluster:local-spark:${cluster}`))?.deletedAt).toBeUndefined();
   });
 
   it('refuses bad input with the right status and starts nothing', async () => {

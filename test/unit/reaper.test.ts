@@ -16,6 +16,10 @@ function ledgerOf(entries: LedgerEntry[]): ResourceLedger & { entries: LedgerEnt
       const entry = entries.find((e) => e.id === id);
       if (entry) entry.deletedAt = at.toISOString();
     },
+    keepUntilExpiry: async (id) => {
+      const entry = entries.find((e) => e.id === id);
+      if (entry) entry.keptUntilExpiry = true;
+    },
     listLive: async () => entries.filter((e) => !e.deletedAt),
     listByInstance: async (instanceId) => entries.filter((e) => e.instanceId === instanceId),
   };
@@ -90,12 +94,14 @@ function deps(over: Partial<ReapDeps> & { live?: string[] }): ReapDeps & { logs:
 }
 
 describe('the reaper (cost guard)', () => {
-  it('deletes expired and orphaned clusters, keeps live ones and never touches attached ones', async () => {
+  it('deletes expired and orphaned clusters, keeps live ones and kept-for-debugging ones until expiry, never attached ones', async () => {
     const clusters = new Map<string, ClusterStatus>([
       ['expired', { state: 'running' }],
       ['orphan', { state: 'running' }],
       ['live', { state: 'running' }],
       ['attached', { state: 'running' }],
+      ['kept', { state: 'running' }],
+      ['kept-expired', { state: 'running' }],
     ]);
     const compute = computeOf(clusters);
     const ledger = ledgerOf([
@@ -103,13 +109,19 @@ describe('the reaper (cost guard)', () => {
       entry({ name: 'orphan', instanceId: 'fashion--gone' }),
       entry({ name: 'live' }),
       entry({ name: 'attached', instanceId: 'fashion--gone', owned: false }),
+      entry({ name: 'kept', instanceId: 'fashion--gone', keptUntilExpiry: true }),
+      entry({ name: 'kept-expired', instanceId: 'fashion--gone', keptUntilExpiry: true, expiresAt: '2026-11-22T11:00:00.000Z' }),
     ]);
     const d = deps({ ledger, compute: () => compute });
     const result = await reapResources(d);
-    expect(compute.deletes.sort()).toEqual(['expired', 'orphan']);
-    expect(result.deleted.map((x) => x.reason)).toEqual(['expired at 2026-11-22T11:59:00.000Z', 'run fashion--gone is no longer running']);
-    expect(ledger.entries.filter((e) => e.deletedAt).map((e) => e.name)).toEqual(['expired', 'orphan']);
-    expect(d.logs.filter((l) => l.startsWith('reaper: deleting cluster'))).toHaveLength(2);
+    expect(compute.deletes.sort()).toEqual(['expired', 'kept-expired', 'orphan']);
+    expect(result.deleted.map((x) => x.reason)).toEqual([
+      'expired at 2026-11-22T11:59:00.000Z',
+      'run fashion--gone is no longer running',
+      'expired at 2026-11-22T11:00:00.000Z',
+    ]);
+    expect(ledger.entries.filter((e) => e.deletedAt).map((e) => e.name)).toEqual(['expired', 'orphan', 'kept-expired']);
+    expect(d.logs.filter((l) => l.startsWith('reaper: deleting cluster'))).toHaveLength(3);
   });
 
   it('deletes a deployment no model serves once its run is over, and keeps served and rollback ones', async () => {

@@ -30,6 +30,12 @@ export class CosmosResourceLedger implements ResourceLedger {
     await this.ledger.items.upsert({ ...entry, deletedAt: at.toISOString() });
   }
 
+  async keepUntilExpiry(id: string): Promise<void> {
+    const entry = await this.get(id);
+    if (!entry || entry.deletedAt || entry.keptUntilExpiry) return;
+    await this.ledger.items.upsert({ ...entry, keptUntilExpiry: true });
+  }
+
   async listLive(): Promise<LedgerEntry[]> {
     const { resources } = await this.ledger.items.query<LedgerEntry>('SELECT * FROM c WHERE NOT IS_DEFINED(c.deletedAt)').fetchAll();
     return resources.map((r) => withoutSystemFields<LedgerEntry>(r));
