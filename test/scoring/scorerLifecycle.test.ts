@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Json } from '../support/json';
+import { imageModelPackage } from '../support/modelPackages';
+import { startScorer } from './scorerProcess';
+import { greyPixels, testImages } from './scoringFixtures';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Json;
+}
+
+function answerOf(res: http.IncomingMessage): Promise<Answer> {
+  return new Promise((resolve) => {
+    let text = '';
+    res.on('data', (d: Buffer) => (text += d.toString()));
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as Json }));
+  });
+}
+
+function get(url: string, agent: http.Agent | false = false): Promise<Answer> {
+  return new Promise((resolve, reject) => http.get(url, { agent }, (res) => resolve(answerOf(res))).on('error', reject));
+}
+
+/** A copy of the package whose manifest.json is a FIFO: the scorer's read of it waits until the test writes it. */
+function packageWithHeldManifest(packageDir: string): { dir: string; release: () => Promise<void> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-held-package-'));
+  fs.copyFileSync(path.join(packageDir, 'model.onnx'), path.join(dir, 'model.onnx'));
+  execFileSync('mkfifo', [path.join(dir, 'manifest.json')]);
+  return {
+    dir,
+    release: () => fs.promises.writeFile(path.join(dir, 'manifest.json'), fs.readFileSync(path.join(packageDir, 'manifest.json'))),
+  };
+}
+
+describe('model server lifecycle (dist/scoring/main.js)', () => {
+  let packageDir: string;
+  let pixels: number[];
+
+  beforeAll(() => {
+    const image = imageModelPackage();
+    packageDir = image.packageDir;
+    pixels = greyPixels(fs.readFileSync(testImages(image.imagesDir)[0].file));
+  });
+
+  it('is not ready (503) before the model is loaded, and ready once it is', async () => {
+    const held = packageWithHeldManifest(packageDir);
+    const scorer = await startScorer(held.dir);
+    try {
+      const health = await get(`${scorer.baseUrl}/health`);
+      expect([health.status, health.body.status]).toEqual([503, 'loading']);
+      const metadata = await get(`${scorer.baseUrl}/metadata`);
+      expect([metadata.status, metadata.body.error.code]).toEqual([503, 'SCORE.NOT_READY']);
+      const early = await fetch(`${scorer.baseUrl}/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: [pixels] }),
+      });
+      expect(early.status).toBe(503);
+
+      await held.release();
+      await scorer.waitReady();
+      const ready = await get(`${scorer.baseUrl}/health`);
+      expect(ready.body).toEqual({ status: 'ready', model: 'fashion', version: '7' });
+    } finally {
+      expect(await scorer.stop()).toBe(0);
+      fs.rmSync(held.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays 503 with the reason when the package fails its sha256 check', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-tampered-package-'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'manifest.json'), 'utf8')) as Json;
+    manifest.sha256['model.onnx'] = '0'.repeat(64);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    fs.copyFileSync(path.join(packageDir, 'model.onnx'), path.join(dir, 'model.onnx'));
+    const scorer = await startScorer(dir);
+    try {
+      let health: Answer;
+      do health = await get(`${scorer.baseUrl}/health`);
+      while (health.body.status === 'loading');
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ status: 'failed', error: { code: 'SCORE.LOAD_FAILED' } });
+      expect(health.body.error.message).toMatch(/model.onnx does not match its sha256/);
+    } finally {
+      expect(await scorer.stop()).toBe(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on SIGTERM stops accepting, answers /health 503, finishes the request in flight, then exits 0', async () => {
+    const scorer = await startScorer(packageDir);
+    await scorer.waitReady();
+    const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await get(`${scorer.baseUrl}/health`, probeAgent)).status).toBe(200);
+
+      // A request in flight: its headers and half its body are sent; the rest comes after SIGTERM.
+      const body = Buffer.from(JSON.stringify({ data: [pixels] }));
+      const inFlight = http.request(`${scorer.baseUrl}/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      });
+      const answered = new Promise<Answer>((resolve, reject) =>
+        inFlight.on('response', (res) => resolve(answerOf(res))).on('error', reject),
+      );
+      inFlight.write(body.subarray(0, body.length / 2));
+      // The probe's answer comes after the server has read the in-flight request's first bytes.
+      expect((await get(`${scorer.baseUrl}/health`, probeAgent)).status).toBe(200);
+
+      scorer.child.kill('SIGTERM');
+      await scorer.waitForOutput(/scorer stopping \(SIGTERM\)/);
+      const probe = await get(`${scorer.baseUrl}/health`, probeAgent);
+      expect([probe.status, probe.body.status, probe.headers.connection]).toEqual([503, 'stopping', 'close']);
+      await expect(get(`${scorer.baseUrl}/health`)).rejects.toThrow(/ECONNREFUSED/);
+
+      inFlight.end(body.subarray(body.length / 2));
+      const finished = await answered;
+      expect(finished.status).toBe(200);
+      expect(finished.body.predictions).toHaveLength(1);
+      expect(await scorer.stop()).toBe(0);
+      expect(scorer.output()).toContain('scorer stopped\n');
+    } finally {
+      probeAgent.destroy();
+      await scorer.stop();
+    }
+  });
+});
