@@ -5,7 +5,7 @@ import { pipelineInstanceId, pipelineOfInstance } from '../../shared/domain/nami
 import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { StoredSpec } from '../../shared/ports/specStore';
 import { PipelineInput, trainingPipelineName } from '../../orchestrations/trainingPipeline/contracts';
-import { computeCostPerHour } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { computeCostPerHour, computeNodes } from '../../orchestrations/trainingPipeline/pipeline.activities';
 import { ApiError } from './http';
 
 const active = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
@@ -48,6 +48,7 @@ export async function startPipelineRun(
     trigger,
     pollSeconds: comp.config.pollSeconds,
     computeCostPerHour: computeCostPerHour(stored.spec, comp.prices),
+    computeNodes: computeNodes(stored.spec),
   };
   try {
     await client.startNew(trainingPipelineName, { instanceId, input });

@@ -42,6 +42,8 @@ export interface PipelineInput {
   pollSeconds: number;
   /** Estimated cost rate of the compute while it exists (USD per hour). */
   computeCostPerHour: number;
+  /** Nodes the compute bills for (head + workers; 0 locally): with the time it exists, the run's node-minutes. */
+  computeNodes: number;
 }
 
 export type Stage = 'validate' | 'provision' | 'copy' | 'train' | 'select' | 'register' | 'deploy' | 'teardown' | 'done';
@@ -52,6 +54,7 @@ export interface PipelineStatus {
   startedAt: string;
   elapsedSeconds: number;
   estimatedCostUsd: number;
+  nodeMinutes: number;
   copy?: { copied: number; skipped: number; failed: number };
   cancelRequested?: boolean;
 }

@@ -42,6 +42,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
     startedAt: startedAt.toISOString(),
     elapsedSeconds: 0,
     estimatedCostUsd: 0,
+    nodeMinutes: 0,
   };
   const summary: PipelineSummary = {
     pipelineStatus: 'failed',
@@ -53,9 +54,9 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
   const publish = (): void => {
     const now = context.df.currentUtcDateTime;
     status.elapsedSeconds = secondsBetween(startedAt, now);
-    status.estimatedCostUsd = computeSince
-      ? Math.round(((input.computeCostPerHour * secondsBetween(computeSince, now)) / 3600) * 100) / 100
-      : 0;
+    const computeSeconds = computeSince ? secondsBetween(computeSince, now) : 0;
+    status.estimatedCostUsd = Math.round(((input.computeCostPerHour * computeSeconds) / 3600) * 100) / 100;
+    status.nodeMinutes = Math.round(((input.computeNodes ?? 0) * computeSeconds) / 6) / 10;
     context.df.setCustomStatus(status);
   };
   const enter = (stage: Stage): void => {
@@ -171,6 +172,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
       summary,
       endedAt: context.df.currentUtcDateTime.toISOString(),
       costUsd: status.estimatedCostUsd,
+      nodeMinutes: status.nodeMinutes,
     });
   }
   return summary;

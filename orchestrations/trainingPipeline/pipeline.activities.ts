@@ -590,11 +590,13 @@ export function createActivities(deps: PipelineDeps) {
       summary,
       endedAt,
       costUsd,
+      nodeMinutes,
     }: {
       run: RunContext;
       summary: PipelineSummary;
       endedAt: string;
       costUsd: number;
+      nodeMinutes?: number;
     }): Promise<void> {
       const existing = await runs.getPipelineRun(run.pipeline, run.instanceId);
       if (!existing) return;
@@ -609,6 +611,7 @@ export function createActivities(deps: PipelineDeps) {
         decision: summary.decision,
         deployment: summary.deployed ? { name: summary.deployed.name, endpoint: summary.deployed.endpoint } : undefined,
         costUsd,
+        nodeMinutes,
         tornDown: summary.tornDown,
         error: summary.error,
       });
@@ -633,13 +636,22 @@ async function smokeTestTabular(endpoint: string): Promise<Tagged<{ label: strin
   return label ? { ok: true, label } : fail('DEPLOY.SMOKE_TEST_FAILED', `POST ${endpoint}/score returned no label`);
 }
 
-/** Estimated cost rate of a spec's compute, for the run's status. */
+/** HDInsight Spark clusters always have two head nodes. */
+const headNodes = 2;
+
+/** Estimated cost rate of a spec's compute, for the run's status; an attached cluster is not the run's to pay for. */
 export function computeCostPerHour(spec: PipelineSpec, prices: PriceTable): number {
-  if (spec.compute.target === 'local-spark') return 0;
+  if (computeNodes(spec) === 0) return 0;
   return clusterCostPerHour(
-    { headVmSize: spec.compute.headVmSize, headNodes: 2, workerVmSize: spec.compute.workerVmSize, workerNodes: spec.compute.workerNodes },
+    { headVmSize: spec.compute.headVmSize, headNodes, workerVmSize: spec.compute.workerVmSize, workerNodes: spec.compute.workerNodes },
     prices,
   );
+}
+
+/** Nodes a run's own cluster bills for. */
+export function computeNodes(spec: PipelineSpec): number {
+  if (spec.compute.target === 'local-spark' || spec.compute.existingCluster) return 0;
+  return headNodes + spec.compute.workerNodes;
 }
 
 export type PipelineActivities = ReturnType<typeof createActivities>;

@@ -37,6 +37,8 @@ export interface PipelineRun {
   decision?: { promoted: boolean; reason: string; modelVersion?: number };
   deployment?: { name: string; endpoint: string };
   costUsd: number;
+  /** Billed node-minutes of the run's own cluster, the quantity `costUsd` prices. */
+  nodeMinutes?: number;
   tornDown?: boolean;
   error?: { code: string; message: string };
 }
