@@ -20,7 +20,7 @@ const widgets: ResourceTypeDefinition = {
       { afterMs: 0, properties: { provisioningState: 'Creating' } },
       { afterMs: 300, properties: { provisioningState: 'Succeeded' } },
     ],
-    failed: { reason: 'broken' },
+    failed: (error) => ({ reason: error.code }),
     deleting: { provisioningState: 'Deleting' },
     deleteMs: 200,
   },
@@ -126,7 +126,7 @@ describe('ARM fake framework', () => {
     const status = await call(String(failing.headers['azure-asyncoperation']));
     expect(status.body).toMatchObject({ status: 'Failed', error: { code: 'QuotaExceeded', message: 'no cores left' } });
     expect((await call(String(failing.headers.location))).body?.error?.code).toBe('QuotaExceeded');
-    expect((await call(widget('w2'))).body?.properties).toEqual({ provisioningState: 'Failed', reason: 'broken' });
+    expect((await call(widget('w2'))).body?.properties).toEqual({ provisioningState: 'Failed', reason: 'QuotaExceeded' });
 
     fake.faults.holdNextCreate('Microsoft.Test/widgets');
     const held = await call(widget('w3'), 'PUT', { location: 'eastus' });

@@ -3,6 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { loopbackTls } from '../loopbackTls';
+import { readRequestBody } from '../requestBody';
 import { ArmError, LoggedRequest, ResourceTypeDefinition } from './armTypes';
 import { FaultInjector } from './faults';
 import { ResourceStore, ResourceView } from './resourceStore';
@@ -135,13 +136,7 @@ export class ArmFake {
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const raw = await readBody(req);
-    let body: unknown = undefined;
-    try {
-      body = raw.length > 0 ? JSON.parse(raw) : undefined;
-    } catch {
-      body = raw;
-    }
+    const { raw, json: body } = await readRequestBody(req);
     const entry: LoggedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -304,13 +299,4 @@ function checkApiVersion(apiVersion: string, supported: readonly string[], what:
 /** A path segment as the client spelled it (names keep their case in ids). */
 function originalCase(pathname: string, index: number): string {
   return decodeURIComponent(pathname.split('/')[index] ?? '');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

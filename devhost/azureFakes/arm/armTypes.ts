@@ -26,8 +26,8 @@ export interface LifecyclePhase {
 export interface ResourceLifecycle {
   /** Ordered by `afterMs`; the first applies at once (usually `provisioningState: Creating`), the last is the settled state. */
   create: LifecyclePhase[];
-  /** Merged in when a create fails (fault injection), together with `provisioningState: Failed`. */
-  failed: Record<string, unknown>;
+  /** Merged in when a create fails with `error` (fault injection), together with `provisioningState: Failed`. */
+  failed(error: ArmError): Record<string, unknown>;
   /** Merged in while a delete runs. */
   deleting: Record<string, unknown>;
   /** How long a delete takes before GET answers 404. */

@@ -128,7 +128,7 @@ export class ResourceStore {
     let properties = { ...record.resource.properties };
     for (const phase of record.phases) if (phase.afterMs <= elapsed) properties = { ...properties, ...phase.properties };
     if (record.failure && elapsed >= record.failure.afterMs)
-      properties = { ...properties, ...record.definition.lifecycle.failed, provisioningState: 'Failed' };
+      properties = { ...properties, ...record.definition.lifecycle.failed(record.failure.error), provisioningState: 'Failed' };
     if (record.deletingAt !== undefined) properties = { ...properties, ...record.definition.lifecycle.deleting };
     return { ...record.resource, properties };
   }

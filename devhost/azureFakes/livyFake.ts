@@ -1,0 +1,264 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import { AddressInfo } from 'node:net';
+import { BlobStore } from '../../shared/ports/blobStore';
+import { BatchState, SparkJob } from '../../shared/ports/computeTarget';
+import { GatewayCredentials } from './hdinsightClusters';
+import { LivyJob, LivyRunner } from './livyRunners';
+import { loopbackTls } from './loopbackTls';
+import { readRequestBody } from './requestBody';
+
+/**
+ * A fake of HDInsight's Livy endpoint (`https://<cluster>.azurehdinsight.net/livy`), served on loopback HTTPS as
+ * `/<cluster>/livy/...` (so CANOPY_LIVY_ENDPOINT is `https://127.0.0.1:<port>/{cluster}/livy`). It follows Livy's REST
+ * API: `POST /batches` → 201 with the batch and `Location`; `GET /batches` (from, size), `/batches/{id}`,
+ * `/batches/{id}/state`, `/batches/{id}/log?from=&size=`; `DELETE /batches/{id}`; 404 for an unknown batch, 400 for a
+ * duplicate name or a POST/DELETE without `X-Requested-By` (HDInsight's CSRF protection), 401 without the cluster's
+ * gateway credentials (basic auth). The job file and its abfs inputs must exist in the cluster storage (Azurite under
+ * `account`), and a runner runs the batch: local Spark for real, or recorded outcomes.
+ */
+export interface LivyFakeOptions {
+  /** The gateway credentials of a running cluster; undefined when there is no such (running) cluster. */
+  gateway(cluster: string): GatewayCredentials | undefined;
+  runner: LivyRunner;
+  /** The cluster storage: abfs paths `abfs://<container>@<account>.dfs.core.windows.net/<name>` are read here. */
+  storage: BlobStore;
+  account: string;
+}
+
+export interface LoggedLivyRequest {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+interface Batch {
+  id: number;
+  name?: string;
+  cluster: string;
+  job: LivyJob;
+  state: BatchState | 'not_started';
+  log: string[];
+  ended: boolean;
+}
+
+const jobs: readonly SparkJob[] = ['image_train', 'workload_etl', 'workload_train', 'batch_score'];
+
+class LivyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class LivyFake {
+  readonly requests: LoggedLivyRequest[] = [];
+  readonly #batches: Batch[] = [];
+  readonly #server: https.Server;
+  #url = '';
+
+  constructor(private readonly opts: LivyFakeOptions) {
+    this.#server = https.createServer(loopbackTls(), (req, res) => {
+      this.#serve(req, res).catch((err: Error) => send(res, 500, { msg: err.message }));
+    });
+  }
+
+  /** The Livy endpoint template with `{cluster}`, for CANOPY_LIVY_ENDPOINT. */
+  get endpoint(): string {
+    return `${this.#url}/{cluster}/livy`;
+  }
+
+  async listen(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.#url = `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** The batches submitted to a cluster, with their current state. */
+  async batches(cluster: string): Promise<{ id: number; name?: string; state: string; job: LivyJob }[]> {
+    const mine = this.#batches.filter((b) => b.cluster === cluster);
+    for (const batch of mine) await this.#refresh(batch);
+    return mine.map((b) => ({ id: b.id, name: b.name, state: b.state, job: b.job }));
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const method = req.method ?? 'GET';
+    const { json } = await readRequestBody(req);
+    const entry: LoggedLivyRequest = { method, path: url.pathname, status: 0, body: json };
+    this.requests.push(entry);
+    let status = 200;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      ({ status, body, headers = {} } = await this.#answer(req, method, url, entry.body));
+    } catch (err) {
+      if (!(err instanceof LivyError)) throw err;
+      status = err.status;
+      body = { msg: err.message };
+      if (status === 401) headers = { 'www-authenticate': 'Basic realm="HDInsight"' };
+    }
+    entry.status = status;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    send(res, status, body);
+  }
+
+  async #answer(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    body: unknown,
+  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
+    const match = /^\/([a-z0-9-]+)\/livy\/batches(?:\/(\d+)(?:\/(state|log))?)?\/?$/.exec(url.pathname);
+    const gateway = match ? this.opts.gateway(match[1]) : undefined;
+    // The gateway answers before Livy: no cluster (or a wrong password) is 401/404 whatever the path.
+    if (!match || !gateway) throw new LivyError(404, `no cluster answers at ${url.pathname}`);
+    const expected = `Basic ${Buffer.from(`${gateway.username}:${gateway.password}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) throw new LivyError(401, 'Unauthorized: the gateway credentials are missing or wrong.');
+    if (method !== 'GET' && !req.headers['x-requested-by']) throw new LivyError(400, 'Missing Required Header for CSRF protection.');
+    const [, cluster, idText, sub] = match;
+    if (!idText) {
+      if (method === 'POST') return this.#submit(cluster, body);
+      if (method !== 'GET') throw new LivyError(405, `${method} is not allowed on /batches`);
+      const from = Number(url.searchParams.get('from') ?? 0);
+      const size = Number(url.searchParams.get('size') ?? 100);
+      const all = this.#batches.filter((b) => b.cluster === cluster);
+      for (const batch of all) await this.#refresh(batch);
+      return { status: 200, body: { from, total: all.length, sessions: all.slice(from, from + size).map(view) } };
+    }
+    const batch = this.#batches.find((b) => b.cluster === cluster && b.id === Number(idText));
+    if (!batch) throw new LivyError(404, `Session '${idText}' not found.`);
+    if (method === 'DELETE' && !sub) {
+      await this.#refresh(batch);
+      if (!batch.ended) {
+        await this.opts.runner.kill(batch.job);
+        batch.state = 'killed';
+        batch.ended = true;
+      }
+      return { status: 200, body: { msg: 'deleted' } };
+    }
+    if (method !== 'GET') throw new LivyError(405, `${method} is not allowed here`);
+    await this.#refresh(batch);
+    if (sub === 'state') return { status: 200, body: { id: batch.id, state: batch.state } };
+    if (sub === 'log') {
+      const size = Number(url.searchParams.get('size') ?? 100);
+      // Without `from`, Livy answers the last `size` lines.
+      const from = url.searchParams.has('from') ? Number(url.searchParams.get('from')) : Math.max(0, batch.log.length - size);
+      const log = batch.log.slice(from, from + size);
+      return { status: 200, body: { id: batch.id, from, size: log.length, total: batch.log.length, log } };
+    }
+    return { status: 200, body: view(batch) };
+  }
+
+  async #submit(cluster: string, body: unknown): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
+    const request = (body && typeof body === 'object' ? body : {}) as { file?: unknown; args?: unknown; name?: unknown; pyFiles?: unknown };
+    if (typeof request.file !== 'string') throw new LivyError(400, 'Rejected, Reason: requirement failed: file is required');
+    const name = typeof request.name === 'string' ? request.name : undefined;
+    if (name && this.#batches.some((b) => b.cluster === cluster && b.name === name && !b.ended))
+      throw new LivyError(400, `Duplicate session name: ${name}`);
+    const args = Array.isArray(request.args) ? request.args.map(String) : [];
+    const id = this.#batches.length;
+    const job = await this.#parseJob(
+      cluster,
+      String(id),
+      request.file,
+      args,
+      Array.isArray(request.pyFiles) ? request.pyFiles.map(String) : [],
+    );
+    const batch: Batch = { id, name, cluster, job: job.job ?? ({} as LivyJob), state: 'starting', log: [], ended: false };
+    this.#batches.push(batch);
+    if (job.problem) {
+      batch.state = 'dead';
+      batch.ended = true;
+      batch.log = ['stdout: ', `stderr: ${job.problem}`];
+    } else await this.opts.runner.start(batch.job);
+    return { status: 201, body: view(batch), headers: { location: `/batches/${id}` } };
+  }
+
+  async #parseJob(
+    cluster: string,
+    key: string,
+    file: string,
+    args: string[],
+    pyFiles: string[],
+  ): Promise<{ job?: LivyJob; problem?: string }> {
+    for (const path of [file, ...pyFiles]) {
+      const ref = this.#abfs(path);
+      if (!ref || !(await this.opts.storage.getInfo(ref))) return { problem: `java.io.FileNotFoundException: ${path} does not exist` };
+    }
+    const jobName = file.split('/').pop()?.replace(/\.py$/, '') as SparkJob;
+    if (!jobs.includes(jobName)) return { problem: `unknown job ${file}` };
+    const rest: string[] = [];
+    const folders: Record<string, { container: string; prefix: string }> = {};
+    let featurizer: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const [flag, value] = [args[i], args[i + 1]];
+      if (['--input', '--output', '--model'].includes(flag)) {
+        const ref = this.#abfs(value);
+        if (!ref) return { problem: `${flag} ${value} is not an abfs URI of the cluster storage` };
+        folders[flag] = { container: ref.container, prefix: ref.name.endsWith('/') ? ref.name : `${ref.name}/` };
+        i++;
+      } else if (flag === '--featurizer') {
+        const ref = this.#abfs(value);
+        if (!ref || !(await this.opts.storage.getInfo(ref))) return { problem: `java.io.FileNotFoundException: ${value} does not exist` };
+        featurizer = ref.name
+          .split('/')
+          .pop()
+          ?.replace(/-pooled\.onnx$/, '');
+        i++;
+      } else if (flag === '--features-cache') i++;
+      else rest.push(flag);
+    }
+    if (!folders['--input'] || !folders['--output']) return { problem: 'the job needs --input and --output' };
+    const job: LivyJob = { cluster, key, job: jobName, input: folders['--input'], output: folders['--output'], args: rest };
+    if (featurizer) job.featurizer = featurizer;
+    if (folders['--model']) job.model = folders['--model'];
+    return { job };
+  }
+
+  #abfs(uri: string | undefined): { container: string; name: string } | undefined {
+    const match = /^abfss?:\/\/([^@/]+)@([^./]+)\.dfs\.core\.windows\.net\/(.*)$/.exec(uri ?? '');
+    if (!match || match[2] !== this.opts.account) return undefined;
+    return { container: match[1], name: match[3] };
+  }
+
+  async #refresh(batch: Batch): Promise<void> {
+    if (batch.ended) return;
+    const status = await this.opts.runner.status(batch.job);
+    batch.state = status.state;
+    if (status.log) batch.log = ['stdout: ', ...status.log.split('\n').map((line) => `stderr: ${line}`)];
+    batch.ended = ['success', 'dead', 'killed'].includes(status.state);
+  }
+}
+
+function view(batch: Batch): Record<string, unknown> {
+  return {
+    id: batch.id,
+    name: batch.name ?? null,
+    appId: batch.state === 'starting' ? null : `application_1700000000000_${String(batch.id).padStart(4, '0')}`,
+    appInfo: { driverLogUrl: null, sparkUiUrl: null },
+    log: batch.log.slice(-10),
+    state: batch.state,
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}

@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Cluster, ClusterCreateParametersExtended, HDInsightManagementClient } from '@azure/arm-hdinsight';
+import { AzureResourcesConfig } from '../../config';
+import { BlobRef, BlobStore } from '../../ports/blobStore';
+import { BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
+import { abfsUri, copyFolder } from './hdinsightStorage';
+import { JobBundle, packageZip, readJobBundle } from './hdinsightJobBundle';
+import { LivyBatchRequest, LivyClient, LivyError, toBatchState } from './livyClient';
+
+export interface HdinsightDeps {
+  azure: AzureResourcesConfig;
+  clusters: Pick<HDInsightManagementClient['clusters'], 'beginCreate' | 'get' | 'beginDelete'>;
+  /** The Livy client of a cluster (its gateway, with the gateway credentials). */
+  livy(cluster: string): LivyClient;
+  gatewayPassword(): Promise<string>;
+  /** The app's storage: batch inputs are read from it, outputs brought back to it. */
+  data: BlobStore;
+  /** The clusters' default storage (ADLS Gen2 in Azure, Azurite against the fakes), container `azure.clusterStorage.container`. */
+  clusterStorage: BlobStore;
+  jobsDir: string;
+  /** Folder of prepared featurizers, `<name>-pooled.onnx`. */
+  modelsDir: string;
+}
+
+/** HDInsight 5.1: Spark 3.3 on Ubuntu 18.04 (the jobs need Spark ≥ 3.3). */
+const clusterVersion = '5.1';
+const logTailLines = 40;
+const sshUser = 'canopy-ssh';
+
+/** What a batch's submission recorded for its polls: where its output goes on the cluster and back in the app's storage. */
+interface BatchRecord {
+  name: string;
+  clusterOutput: string;
+  output: BatchRequest['output'];
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+/**
+ * HDInsight Spark as a compute target: clusters through ARM (`@azure/arm-hdinsight`, api-version 2021-06-01), batches
+ * through Livy. The cluster's default storage is the clusters' ADLS Gen2 account, reached by the cluster with the
+ * user-assigned workload identity (no storage keys). Before a batch runs, the jobs bundle (once per content hash), the
+ * featurizer and the batch's input folder are put there; after it succeeded its output folder is brought back to
+ * the app's storage, so `outputRef` points at the same place as the local target's.
+ *
+ * The input is copied rather than read in place: the app's storage account is a plain blob account, and Spark's
+ * abfs driver with a managed identity needs the ADLS Gen2 (hierarchical namespace) account the cluster owns.
+ */
+export class HdinsightComputeTarget implements ComputeTarget {
+  readonly kind = 'hdinsight';
+  #bundle?: JobBundle;
+  readonly #account: string;
+
+  constructor(private readonly deps: HdinsightDeps) {
+    this.#account = deps.azure.clusterStorage.resourceId.split('/').pop() ?? '';
+  }
+
+  get #rg(): string {
+    return this.deps.azure.computeResourceGroup;
+  }
+
+  get #container(): string {
+    return this.deps.azure.clusterStorage.container;
+  }
+
+  async beginCreateCluster(request: ClusterRequest): Promise<void> {
+    if (await this.#get(request.name)) return;
+    await this.deps.clusters.beginCreate(this.#rg, request.name, await this.#createParameters(request));
+  }
+
+  async getCluster(name: string): Promise<ClusterStatus | undefined> {
+    const cluster = await this.#get(name);
+    if (!cluster) return undefined;
+    const { provisioningState, clusterState, errors } = cluster.properties ?? {};
+    if (provisioningState === 'Failed' || clusterState === 'Error')
+      return { state: 'failed', error: (errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') || `cluster ${name} failed` };
+    if (provisioningState === 'Deleting' || clusterState === 'Deleting') return { state: 'deleting' };
+    if (provisioningState === 'Succeeded' && clusterState === 'Running') return { state: 'running' };
+    return { state: 'creating' };
+  }
+
+  async beginDeleteCluster(name: string): Promise<void> {
+    const cluster = await this.#get(name);
+    // Only clusters Canopy created carry its tags: an attached existing cluster is never deleted.
+    if (!cluster?.tags?.['canopy-instance']) return;
+    if (cluster.properties?.provisioningState === 'Deleting') return;
+    await this.deps.clusters.beginDelete(this.#rg, name);
+  }
+
+  async submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }> {
+    const state = await this.getCluster(cluster);
+    if (state?.state !== 'running') throw new Error(`cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
+    // Livy names are unique per cluster; an attached cluster serves several runs, so the output location disambiguates.
+    const name = `${request.name}-${hash(`${request.output.container}/${request.output.prefix}`).slice(0, 10)}`;
+    const livy = this.deps.livy(cluster);
+    const existing = (await livy.list()).find((b) => b.name === name);
+    if (existing) return { batchId: String(existing.id) };
+    const body = await this.#stageBatch(cluster, name, request);
+    try {
+      const batch = await livy.submit(body);
+      await this.#writeRecord(cluster, batch.id, {
+        name,
+        clusterOutput: this.#outputPrefix(request.output),
+        output: request.output,
+      });
+      return { batchId: String(batch.id) };
+    } catch (err) {
+      // Submitted concurrently (the activity ran twice): the first submission stands.
+      const first = err instanceof LivyError && err.status === 400 ? (await livy.list()).find((b) => b.name === name) : undefined;
+      if (first) return { batchId: String(first.id) };
+      throw err;
+    }
+  }
+
+  async getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined> {
+    const livy = this.deps.livy(cluster);
+    const batch = await livy.get(Number(batchId));
+    if (!batch) return undefined;
+    const state = toBatchState(batch.state);
+    if (state === 'dead') return { state, log: (await livy.logTail(batch.id, logTailLines)).join('\n') };
+    if (state !== 'success') return { state };
+    const record = await this.#readRecord(cluster, batch.id);
+    if (!record) return { state: 'dead', log: `batch ${batchId} has no submission record on cluster ${cluster}` };
+    await copyFolder(
+      { store: this.deps.clusterStorage, container: this.#container, prefix: record.clusterOutput },
+      { store: this.deps.data, container: record.output.container, prefix: record.output.prefix },
+      '.canopy-copied',
+    );
+    return { state };
+  }
+
+  async killBatch(cluster: string, batchId: string): Promise<void> {
+    await this.deps.livy(cluster).delete(Number(batchId));
+  }
+
+  outputRef(request: Pick<BatchRequest, 'output'>, file: string): BlobRef {
+    return { container: request.output.container, name: `${request.output.prefix}${file}` };
+  }
+
+  async #get(name: string): Promise<Cluster | undefined> {
+    try {
+      return await this.deps.clusters.get(this.#rg, name);
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async #createParameters(request: ClusterRequest): Promise<ClusterCreateParametersExtended> {
+    const { azure } = this.deps;
+    const password = await this.deps.gatewayPassword();
+    const linuxOperatingSystemProfile = azure.hdinsight.sshPublicKey
+      ? { username: sshUser, sshProfile: { publicKeys: [{ certificateData: azure.hdinsight.sshPublicKey }] } }
+      : { username: sshUser, password };
+    const role = (name: string, vmSize: string, count: number) => ({
+      name,
+      targetInstanceCount: count,
+      hardwareProfile: { vmSize },
+      osProfile: { linuxOperatingSystemProfile },
+    });
+    return {
+      location: azure.location,
+      tags: { ...request.tags, 'canopy-kind': 'cluster' },
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [azure.workloadIdentity.resourceId]: {} } },
+      properties: {
+        clusterVersion,
+        osType: 'Linux',
+        tier: 'Standard',
+        minSupportedTlsVersion: '1.2',
+        clusterDefinition: {
+          kind: 'spark',
+          componentVersion: { Spark: '3.3' },
+          configurations: {
+            gateway: {
+              'restAuthCredential.isEnabled': true,
+              'restAuthCredential.username': azure.hdinsight.gatewayUser,
+              'restAuthCredential.password': password,
+            },
+          },
+        },
+        computeProfile: {
+          roles: [role('headnode', request.headVmSize, 2), role('workernode', request.workerVmSize, request.workerNodes)],
+        },
+        storageProfile: {
+          storageaccounts: [
+            {
+              name: `${this.#account}.dfs.core.windows.net`,
+              isDefault: true,
+              fileSystem: this.#container,
+              resourceId: azure.clusterStorage.resourceId,
+              msiResourceId: azure.workloadIdentity.resourceId,
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  /** Puts what the batch reads on the cluster storage and returns its Livy body. */
+  async #stageBatch(cluster: string, name: string, request: BatchRequest): Promise<LivyBatchRequest> {
+    const jobs = await this.#uploadJobs();
+    const uri = (blob: string) => abfsUri(this.#account, this.#container, blob);
+    const args = ['--input', uri(await this.#stageFolder(request.input)), '--output', uri(this.#outputPrefix(request.output))];
+    if (request.featurizer)
+      args.push(
+        '--featurizer',
+        uri(await this.#uploadFeaturizer(request.featurizer)),
+        '--features-cache',
+        uri(`features/${cluster}/${request.featurizer}/`),
+      );
+    if (request.model) args.push('--model', uri(await this.#stageFolder(request.model)));
+    return {
+      name,
+      file: uri(`${jobs}${request.job}.py`),
+      pyFiles: [uri(`${jobs}${packageZip}`)],
+      args: [...args, ...request.args],
+    };
+  }
+
+  async #uploadJobs(): Promise<string> {
+    this.#bundle ??= readJobBundle(this.deps.jobsDir);
+    const prefix = `jobs/${this.#bundle.hash}/`;
+    const marker = { container: this.#container, name: `${prefix}.canopy-uploaded` };
+    if (await this.deps.clusterStorage.getInfo(marker)) return prefix;
+    await this.deps.clusterStorage.ensureContainer(this.#container);
+    for (const [file, content] of this.#bundle.files)
+      await this.deps.clusterStorage.create({ container: this.#container, name: `${prefix}${file}` }, content);
+    await this.deps.clusterStorage.create(marker, new Date().toISOString());
+    return prefix;
+  }
+
+  async #uploadFeaturizer(featurizer: string): Promise<string> {
+    const file = path.join(this.deps.modelsDir, `${featurizer}-pooled.onnx`);
+    if (!fs.existsSync(file)) throw new Error(`featurizer ${featurizer} is not prepared (${file}); run jobs/setup.sh`);
+    const content = fs.readFileSync(file);
+    const name = `featurizers/${hash(content.toString('base64'))}/${featurizer}-pooled.onnx`;
+    if (!(await this.deps.clusterStorage.getInfo({ container: this.#container, name })))
+      await this.deps.clusterStorage.create({ container: this.#container, name }, content);
+    return name;
+  }
+
+  /** Copies a folder of the app's storage to the cluster storage once; returns its prefix there. */
+  async #stageFolder(folder: { container: string; prefix: string }): Promise<string> {
+    const prefix = `staged/${hash(`${folder.container}/${folder.prefix}`)}/`;
+    await copyFolder(
+      { store: this.deps.data, ...folder },
+      { store: this.deps.clusterStorage, container: this.#container, prefix },
+      '.canopy-staged',
+    );
+    return prefix;
+  }
+
+  #outputPrefix(output: BatchRequest['output']): string {
+    return `outputs/${hash(`${output.container}/${output.prefix}`)}/`;
+  }
+
+  async #writeRecord(cluster: string, batchId: number, record: BatchRecord): Promise<void> {
+    await this.deps.clusterStorage.create(
+      { container: this.#container, name: `batches/${cluster}/${batchId}.json` },
+      JSON.stringify(record),
+      {
+        contentType: 'application/json',
+      },
+    );
+  }
+
+  async #readRecord(cluster: string, batchId: number): Promise<BatchRecord | undefined> {
+    const content = await this.deps.clusterStorage.get({ container: this.#container, name: `batches/${cluster}/${batchId}.json` });
+    return content ? (JSON.parse(content.toString('utf8')) as BatchRecord) : undefined;
+  }
+}
