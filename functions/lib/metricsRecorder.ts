@@ -32,7 +32,8 @@ export class MetricsRecorder {
 
   /** Adds everything recorded so far to the store; concurrent calls share one flush after the running one. */
   async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    // A flush that failed already put its windows back; this one carries them.
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     this.#pending = new Map();
