@@ -76,14 +76,22 @@ export function* batchScoring(context: OrchestrationContext): Generator<Task, Ba
     if (!tagged.ok) throw new RunFailure(tagged.code, tagged.message);
     return tagged as T;
   }
-  /** Waits for the task, unless the run is cancelled first. */
+  const cancelled = (): Cancelled => {
+    status.cancelRequested = true;
+    return new Cancelled('the run was cancelled');
+  };
+  /**
+   * The first of `tasks` to complete, unless the run is cancelled first. A cancel that arrived
+   * while nothing raced it completed an earlier `Task.any`, and a new one would not see it: so it is checked first.
+   */
+  function* firstOrCancel(tasks: Task[]): Generator<Task, Task, unknown> {
+    if (cancel.isCompleted) throw cancelled();
+    const winner = (yield context.df.Task.any([...tasks, cancel])) as Task;
+    if (winner === cancel) throw cancelled();
+    return winner;
+  }
   function* orCancel(task: Task): Generator<Task, unknown, unknown> {
-    const winner = (yield context.df.Task.any([task, cancel])) as Task;
-    if (winner === cancel) {
-      status.cancelRequested = true;
-      throw new Cancelled('the run was cancelled');
-    }
-    return task.result;
+    return (yield* firstOrCancel([task])).result;
   }
   function* wait(secondsToWait: number): Generator<Task, void, unknown> {
     const timer: TimerTask = context.df.createTimer(plusSeconds(context.df.currentUtcDateTime, secondsToWait));
@@ -163,11 +171,7 @@ export function* batchScoring(context: OrchestrationContext): Generator<Task, Ba
         const page = queue.shift()!;
         inFlight.push(call(activities.scorePage, { run, source: input.source, page, pageSize: input.pageSize, labels: input.labels }));
       }
-      const winner = (yield context.df.Task.any([...inFlight, cancel])) as Task;
-      if (winner === cancel) {
-        status.cancelRequested = true;
-        throw new Cancelled('the run was cancelled');
-      }
+      const winner = yield* firstOrCancel(inFlight);
       inFlight.splice(inFlight.indexOf(winner), 1);
       if (winner.isFaulted) throw new RunFailure('SCORE.PAGE_FAILED', (winner.result as Error | undefined)?.message ?? 'a page failed');
       record(unwrap<PageResult>(winner.result));
