@@ -9,6 +9,7 @@ import { CosmosRunStore } from './adapters/azure/cosmosRunStore';
 import { openCanopyContainers } from './adapters/azure/cosmosSchema';
 import { CosmosSpecStore } from './adapters/azure/cosmosSpecStore';
 import { CosmosProbe } from './adapters/azure/cosmosProbe';
+import { createHdinsightComputeTarget } from './adapters/azure/hdinsightFactory';
 import { ArmResourceInventory } from './adapters/azure/armResourceInventory';
 import { BlobStorageProbe } from './adapters/azure/storageProbe';
 import { LocalScorerDeployer } from './adapters/local/localScorerDeployer';
@@ -66,6 +67,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     scorerEntry: cfg.local.scorerEntry,
     storageConnectionString: cfg.storage.connectionString,
   });
+  let hdinsight: ComputeTarget | undefined;
   return {
     config: cfg,
     blobService,
@@ -77,6 +79,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     ledger: new CosmosResourceLedger(containers.ledger),
     compute(kind) {
       if (kind === 'local-spark' && cfg.runtime === 'local') return localSpark;
+      if (kind === 'hdinsight' && cfg.azure) return (hdinsight ??= createHdinsightComputeTarget(cfg, cfg.azure, blobs));
       throw new UnavailableTargetError(`compute target ${kind} is not available in the ${cfg.runtime} runtime`);
     },
     deployer(kind) {
