@@ -150,8 +150,10 @@ async function main() {
   // 1. Raw onnxruntime in this process: the server's own predictor code, no HTTP.
   const { loadModelPackage } = require(path.join(root, 'dist', 'scoring', 'modelPackage'));
   const { Predictor } = require(path.join(root, 'dist', 'scoring', 'predictor'));
-  const predictor = await Predictor.create(await loadModelPackage(pkg.packageDir));
-  const input = { kind: 'pixels', rows };
+  const { parseScoreRequest } = require(path.join(root, 'dist', 'scoring', 'scoreRequest'));
+  // One intra-op thread and no batching, as one request is run by the server's defaults.
+  const predictor = await Predictor.create(await loadModelPackage(pkg.packageDir), 1);
+  const input = parseScoreRequest('application/json', body, 64);
   for (let i = 0; i < 20; i++) await predictor.predict(input);
   const raw = await closedLoop(() => predictor.predict(input), concurrency, loadSeconds);
   const rawSequential = await closedLoop(() => predictor.predict(input), 1, loadSeconds / 3);
