@@ -151,7 +151,7 @@ async function main() {
   const { loadModelPackage } = require(path.join(root, 'dist', 'scoring', 'modelPackage'));
   const { Predictor } = require(path.join(root, 'dist', 'scoring', 'predictor'));
   const { parseScoreRequest } = require(path.join(root, 'dist', 'scoring', 'scoreRequest'));
-  // One intra-op thread and no batching, as one request is run by the server's defaults.
+  // One intra-op thread, the server's default; each call runs alone, where the server batches concurrent requests.
   const predictor = await Predictor.create(await loadModelPackage(pkg.packageDir), 1);
   const input = parseScoreRequest('application/json', body, 64);
   for (let i = 0; i < 20; i++) await predictor.predict(input);
