@@ -110,9 +110,10 @@ export class LocalScorerDeployer implements Deployer {
       };
     try {
       const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2000) });
-      const body = (await res.json()) as { status?: string; error?: string };
+      const body = (await res.json()) as { status?: string; error?: { message?: string } };
       if (res.ok) return { state: 'running', endpoint };
-      if (body.status === 'failed') return { state: 'failed', endpoint, error: body.error };
+      if (body.status === 'failed')
+        return { state: 'failed', endpoint, error: body.error?.message ?? 'the scorer could not load its model' };
       return { state: 'creating', endpoint };
     } catch {
       return { state: 'creating', endpoint };
