@@ -1,6 +1,6 @@
-import https from 'node:https';
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { ResourceTypeDefinition } from '../../devhost/azureFakes/arm/armTypes';
+import { fakeHttps } from '../support/fakeHttps';
 
 // The ARM fake framework itself, spoken to over raw HTTPS: what every provider registered on it gets for free.
 const token = 'test-token';
@@ -26,29 +26,9 @@ const widgets: ResourceTypeDefinition = {
   },
 };
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: { error?: { code: string; message: string }; [k: string]: unknown } | undefined;
-}
-
-function call(url: string, method = 'GET', body?: unknown, auth: string | null = `Bearer ${token}`): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    if (auth) req.setHeader('authorization', auth);
-    if (body !== undefined) {
-      req.setHeader('content-type', 'application/json');
-      req.end(JSON.stringify(body));
-    } else req.end();
-  });
+function call(url: string, method = 'GET', body?: unknown, auth: string | null = `Bearer ${token}`) {
+  const headers: Record<string, string> = auth ? { authorization: auth } : {};
+  return fakeHttps(url, method, body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

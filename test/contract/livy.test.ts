@@ -1,4 +1,3 @@
-import https from 'node:https';
 import { HDInsightManagementClient } from '@azure/arm-hdinsight';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
@@ -7,7 +6,7 @@ import { createHdinsightComputeTarget } from '../../shared/adapters/azure/hdinsi
 import { LivyClient, toBatchState } from '../../shared/adapters/azure/livyClient';
 import { loadConfig } from '../../shared/config';
 import { AzureFakes, fakeResourceGroup, startAzureFakes } from '../support/azureFakes';
-import { Json } from '../support/json';
+import { fakeHttps } from '../support/fakeHttps';
 import { testAppSettings, testEndpoints } from '../support/testStack';
 
 // Livy's batch API as the fake serves it and the client reads it: 201 + Location, state transitions, log paging,
@@ -15,25 +14,7 @@ import { testAppSettings, testEndpoints } from '../support/testStack';
 const data = new AzureBlobStore(BlobServiceClient.fromConnectionString(testEndpoints.storageConnectionString));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function call(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, headers, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const call = fakeHttps;
 
 describe('Livy on HDInsight (fake) and the Livy client', () => {
   let fakes: AzureFakes;
