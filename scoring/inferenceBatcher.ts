@@ -1,5 +1,7 @@
 import { concatRows, EncodedRows, Prediction } from './predictor';
 
+export type BatchingMode = 'auto' | 'on' | 'off';
+
 export interface BatchingOptions {
   /** Off: every request runs its own inference, concurrently. */
   enabled: boolean;
@@ -82,4 +84,14 @@ export class InferenceBatcher {
       if (this.#queue.length > 0) void this.#runNext();
     }
   }
+}
+
+/**
+ * `auto` batches only where one run of many rows beats many runs of one, as measured with the jobs'
+ * packages (bench/modelServerBatching.js): a tabular graph costs ~0.3–0.6 ms per run and almost
+ * nothing per row, so batching wins; SqueezeNet at 224×224 is compute-bound, and a batch of 16 took as
+ * long as or longer than 16 single runs, so image models run each request on its own.
+ */
+export function batchingEnabled(mode: BatchingMode, task: string): boolean {
+  return mode === 'on' || (mode === 'auto' && task === 'tabular-classification');
 }

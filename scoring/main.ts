@@ -13,7 +13,7 @@ function numberSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): 
 /**
  * `node dist/scoring/main.js --package <uri> [--port 8080] [--host 0.0.0.0]`. Settings: MODEL_PACKAGE_URI,
  * MODEL_NAME, MODEL_VERSION, SCORER_HOST, SCORER_PORT, SCORER_MAX_ROWS, SCORER_MAX_BODY_BYTES, SCORER_THREADS,
- * SCORER_BATCHING (on|off), SCORER_BATCH_MAX_ROWS, SCORER_BATCH_WINDOW_MS, SCORER_SHUTDOWN_TIMEOUT_MS and, for
+ * SCORER_BATCHING (auto|on|off), SCORER_BATCH_MAX_ROWS, SCORER_BATCH_WINDOW_MS, SCORER_SHUTDOWN_TIMEOUT_MS and, for
  * Azurite, MODEL_STORAGE_CONNECTION (in Azure the managed identity reads the package). This entry point is
  * the scorer's only reader of the environment: the container carries no shared/ code.
  */
@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   const env = process.env;
   const uri = values.package ?? env.MODEL_PACKAGE_URI;
   if (!uri) throw new Error('give the model package with --package <uri> or MODEL_PACKAGE_URI');
-  const batching = env.SCORER_BATCHING ?? 'on';
-  if (batching !== 'on' && batching !== 'off') throw new Error(`SCORER_BATCHING must be on or off (got ${JSON.stringify(batching)})`);
+  const batching = env.SCORER_BATCHING ?? 'auto';
+  if (batching !== 'auto' && batching !== 'on' && batching !== 'off')
+    throw new Error(`SCORER_BATCHING must be auto, on or off (got ${JSON.stringify(batching)})`);
   const maxRows = numberSetting(env, 'SCORER_MAX_ROWS', 64);
   const server = new ScoringServer({
     host: values.host ?? env.SCORER_HOST ?? '0.0.0.0',
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     maxBodyBytes: numberSetting(env, 'SCORER_MAX_BODY_BYTES', 16 * 1024 * 1024),
     threads: numberSetting(env, 'SCORER_THREADS', 1),
     batching: {
-      enabled: batching === 'on',
+      mode: batching,
       maxRows: numberSetting(env, 'SCORER_BATCH_MAX_ROWS', maxRows),
       windowMs: numberSetting(env, 'SCORER_BATCH_WINDOW_MS', 0),
     },

@@ -1,7 +1,7 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import { HttpError, sendError, sendJson } from './httpError';
-import { BatchingOptions, InferenceBatcher } from './inferenceBatcher';
+import { BatchingMode, batchingEnabled, BatchingOptions, InferenceBatcher } from './inferenceBatcher';
 import { requestForms, warmUpInput } from './metadata';
 import { LoadedPackage } from './modelPackage';
 import { Predictor } from './predictor';
@@ -17,7 +17,7 @@ export interface ScoringServerOptions {
   /** Model name and version reported with every prediction. */
   model: string;
   version: string;
-  batching: BatchingOptions;
+  batching: Omit<BatchingOptions, 'enabled'> & { mode: BatchingMode };
   /** onnxruntime intra-op threads per inference. */
   threads: number;
   load: () => Promise<LoadedPackage>;
@@ -26,6 +26,8 @@ export interface ScoringServerOptions {
 interface Ready {
   predictor: Predictor;
   batcher: InferenceBatcher;
+  /** Whether concurrent requests are coalesced, as SCORER_BATCHING decided for this model. */
+  batching: boolean;
 }
 
 const routes: Record<string, string> = { '/health': 'GET', '/metadata': 'GET', '/score': 'POST' };
@@ -82,7 +84,13 @@ export class ScoringServer {
       const pkg = await this.opts.load();
       const predictor = await Predictor.create(pkg, this.opts.threads);
       await predictor.predict(warmUpInput(predictor.manifest));
-      this.#ready = { predictor, batcher: new InferenceBatcher((rows) => predictor.infer(rows), this.opts.batching) };
+      const { mode, ...batching } = this.opts.batching;
+      const enabled = batchingEnabled(mode, predictor.manifest.task);
+      this.#ready = {
+        predictor,
+        batching: enabled,
+        batcher: new InferenceBatcher((rows) => predictor.infer(rows), { ...batching, enabled }),
+      };
     } catch (err) {
       this.#loadError = (err as Error).message;
     }
@@ -114,7 +122,7 @@ export class ScoringServer {
     if (this.#stopping) throw new HttpError(503, 'SCORE.STOPPING', 'the server is shutting down');
     const ready = this.#ready;
     if (!ready) throw new HttpError(503, 'SCORE.NOT_READY', 'the model is not loaded yet');
-    if (path === '/metadata') return this.#metadata(res, ready.predictor);
+    if (path === '/metadata') return this.#metadata(res, ready);
     const input = parseScoreRequest(req.headers['content-type'], await readBody(req, this.opts.maxBodyBytes), this.opts.maxRows);
     const predictions = await ready.batcher.submit(ready.predictor.encode(input));
     sendJson(res, 200, { model: this.opts.model, version: this.opts.version, predictions });
@@ -127,7 +135,7 @@ export class ScoringServer {
     sendJson(res, 503, { status: 'loading' });
   }
 
-  #metadata(res: ServerResponse, predictor: Predictor): void {
+  #metadata(res: ServerResponse, { predictor, batching }: Ready): void {
     const m = predictor.manifest;
     sendJson(res, 200, {
       model: this.opts.model,
@@ -141,6 +149,12 @@ export class ScoringServer {
       metrics: m.metrics,
       lineage: m.lineage,
       createdAt: m.createdAt,
+      serving: {
+        batching,
+        batchMaxRows: this.opts.batching.maxRows,
+        batchWindowMs: this.opts.batching.windowMs,
+        threads: this.opts.threads,
+      },
     });
   }
 }

@@ -92,6 +92,8 @@ describe('model server with a 28×28 Fashion-MNIST image model (dist/scoring/mai
     expect(meta.request.data.layout).toContain('784 values for a 28×28 greyscale image');
     expect(meta.request).toMatchObject({ maxRows, maxBodyBytes, data: { resizedTo: [224, 224] } });
     expect(typeof meta.metrics.accuracy).toBe('number');
+    // SCORER_BATCHING=auto: a batch of 224×224 images is no faster than single runs, so requests run alone.
+    expect(meta.serving).toMatchObject({ batching: false, threads: 1 });
   });
 
   const upload = (...parts: Parameters<typeof multipartBody>[0]): { body: Buffer; contentType: string } => multipartBody(parts);
@@ -257,6 +259,14 @@ describe('model server with a tabular workload model', () => {
     for (const p of byColumn.body.predictions) expect(['low', 'medium', 'high']).toContain(p.label);
     const byPosition = await postJson(scorer.baseUrl, { data: periods.map((row) => columns.map((c) => row[c.name])) });
     expect(byPosition.body.predictions).toEqual(byColumn.body.predictions);
+  });
+
+  it('coalesces concurrent single-row requests (SCORER_BATCHING=auto) and gives each request its own predictions', async () => {
+    const meta = (await (await fetch(`${scorer.baseUrl}/metadata`)).json()) as Json;
+    expect(meta.serving).toMatchObject({ batching: true, batchMaxRows: maxRows });
+    const together = await postJson(scorer.baseUrl, { rows: periods });
+    const apart = await Promise.all(periods.map((row) => postJson(scorer.baseUrl, { rows: [row] })));
+    expect(apart.map((a) => a.body.predictions[0])).toEqual(together.body.predictions);
   });
 
   it('names unknown and missing columns, wrong value types and wrong feature-row lengths', async () => {
