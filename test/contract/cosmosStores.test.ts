@@ -25,6 +25,16 @@ beforeAll(async () => {
   containers = await openCanopyContainers(client, `contract-${randomUUID().slice(0, 8)}`);
 });
 
+describe('opening the containers', () => {
+  it('lets several processes open a new database at once (a create race ends in 409 for all but one)', async () => {
+    const database = `race-${randomUUID().slice(0, 8)}`;
+    const opened = await Promise.all(Array.from({ length: 6 }, () => openCanopyContainers(client, database)));
+    for (const set of opened) expect(Object.keys(set).sort()).toEqual(['ledger', 'models', 'runs', 'specs']);
+    await opened[0].specs.items.upsert({ id: 'x', name: 'x' });
+    expect((await opened[5].specs.item('x', 'x').read()).resource?.id).toBe('x');
+  });
+});
+
 function spec(name: string, overrides: Record<string, unknown> = {}): PipelineSpec {
   const result = validatePipelineSpec(
     {

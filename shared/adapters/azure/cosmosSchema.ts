@@ -12,12 +12,31 @@ export type CosmosContainerName = keyof typeof cosmosContainers;
 
 export type CanopyContainers = Record<CosmosContainerName, Container>;
 
+/**
+ * `createIfNotExists` reads, then creates on 404: two processes starting together (a host and a test, two
+ * instances) can both miss and one gets 409. The other created it, which is all this wanted.
+ */
+async function existing<T>(create: () => Promise<T>, read: () => T): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (isCosmosStatus(err, 409)) return read();
+    throw err;
+  }
+}
+
 /** Creates the database and containers when missing (in Azure, infra/ creates them first). */
 export async function openCanopyContainers(client: CosmosClient, databaseId: string): Promise<CanopyContainers> {
-  const { database } = await client.databases.createIfNotExists({ id: databaseId });
+  const database = await existing(
+    async () => (await client.databases.createIfNotExists({ id: databaseId })).database,
+    () => client.database(databaseId),
+  );
   const entries = await Promise.all(
     Object.entries(cosmosContainers).map(async ([id, path]) => {
-      const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [path] } });
+      const container = await existing(
+        async () => (await database.containers.createIfNotExists({ id, partitionKey: { paths: [path] } })).container,
+        () => database.container(id),
+      );
       return [id, container] as const;
     }),
   );
