@@ -1,6 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import path from 'node:path';
+import { createAciDeployer } from './adapters/azure/aciFactory';
 import { AzureBlobStore } from './adapters/azure/azureBlobStore';
+import { blobCopiers } from './adapters/azure/blobCopyFactory';
 import { createBlobServiceClient, createCosmosClient } from './adapters/azure/clients';
 import { CosmosDeploymentMetrics } from './adapters/azure/cosmosDeploymentMetrics';
 import { CosmosModelRegistry } from './adapters/azure/cosmosModelRegistry';
@@ -17,6 +19,7 @@ import { LocalSparkComputeTarget } from './adapters/local/localSparkComputeTarge
 import { CanopyConfig, config } from './config';
 import { PriceTable } from './domain/cost';
 import { ComputeTargetKind, DeploymentTargetKind } from './domain/pipelineSpec';
+import { BlobCopier } from './ports/blobCopier';
 import { BlobStore } from './ports/blobStore';
 import { Clock, systemClock } from './ports/clock';
 import { ComputeTarget } from './ports/computeTarget';
@@ -41,6 +44,8 @@ export interface Composition {
   ledger: ResourceLedger;
   compute(kind: ComputeTargetKind): ComputeTarget;
   deployer(kind: DeploymentTargetKind): Deployer;
+  /** Copies data into the app's storage from the source account a spec's `data.source.connection` names. */
+  copier(connection?: string): BlobCopier;
   clock: Clock;
   prices: PriceTable;
   /** The compute resource group's Canopy-tagged resources, for the reaper; absent without Azure resources. */
@@ -68,6 +73,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     storageConnectionString: cfg.storage.connectionString,
   });
   let hdinsight: ComputeTarget | undefined;
+  let aci: Deployer | undefined;
   return {
     config: cfg,
     blobService,
@@ -84,8 +90,10 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     },
     deployer(kind) {
       if (kind === 'local' && cfg.runtime === 'local') return localScorer;
+      if (kind === 'aci' && cfg.azure) return (aci ??= createAciDeployer(cfg, cfg.azure));
       throw new UnavailableTargetError(`deployment target ${kind} is not available in the ${cfg.runtime} runtime`);
     },
+    copier: blobCopiers(cfg),
     clock: systemClock,
     prices: cfg.prices,
     inventory: cfg.azure ? new ArmResourceInventory(cfg.azure) : undefined,

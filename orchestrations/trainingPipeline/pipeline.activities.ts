@@ -4,7 +4,8 @@ import { clusterName, deploymentName } from '../../shared/domain/naming';
 import { PipelineSpec } from '../../shared/domain/pipelineSpec';
 import { decidePromotion, metricValue, rankCandidates } from '../../shared/domain/selection';
 import { splitForNewDeployment } from '../../shared/domain/trafficSplit';
-import { BlobRef, BlobStore } from '../../shared/ports/blobStore';
+import { BlobCopier } from '../../shared/ports/blobCopier';
+import { BlobStore } from '../../shared/ports/blobStore';
 import { Clock } from '../../shared/ports/clock';
 import { ComputeTarget } from '../../shared/ports/computeTarget';
 import { Deployer } from '../../shared/ports/deployer';
@@ -33,6 +34,7 @@ export interface PipelineDeps {
   ledger: ResourceLedger;
   compute(kind: PipelineSpec['compute']['target']): ComputeTarget;
   deployer(kind: PipelineSpec['deployment']['target']): Deployer;
+  copier(connection?: string): BlobCopier;
   clock: Clock;
   prices: PriceTable;
 }
@@ -173,29 +175,23 @@ export function createActivities(deps: PipelineDeps) {
 
     async [activities.copyDataPage]({ run, continuation }: { run: RunContext; continuation?: string }): Promise<Tagged<CopyPageResult>> {
       const source = run.spec.data.source;
-      const target = dataSnapshot(run);
-      await blobs.ensureContainer(target.container);
-      const page = await blobs.list(source.container, source.prefix, { pageSize: copyPageSize, continuation });
-      const result: CopyPageResult = { copied: 0, skipped: 0, failed: 0, failures: [], next: page.next };
-      // Markers such as `_READY` start runs; they are not data.
-      const items = page.items.filter((b) => !b.name.split('/').pop()?.startsWith('_'));
-      await pool(items, copyConcurrency, async (item) => {
-        const to: BlobRef = { container: target.container, name: `${target.prefix}${item.name.slice(source.prefix.length)}` };
-        const existing = await blobs.getInfo(to);
-        if (existing?.metadata.canopysourceetag === item.etag) {
-          result.skipped++;
-          return;
-        }
-        const state = await blobs
-          .copy({ container: source.container, name: item.name }, to, { canopysourceetag: item.etag })
-          .catch(() => 'failed' as const);
-        if (state === 'success') result.copied++;
-        else {
-          result.failed++;
-          if (result.failures.length < 10) result.failures.push(item.name);
-        }
+      let copier: BlobCopier;
+      try {
+        copier = deps.copier(source.connection);
+      } catch (err) {
+        return fail((err as { code?: string }).code ?? 'DATA.UNKNOWN_CONNECTION', (err as Error).message);
+      }
+      const page = await copier.copyPage({
+        source: { container: source.container, prefix: source.prefix },
+        target: dataSnapshot(run),
+        continuation,
+        pageSize: copyPageSize,
+        concurrency: copyConcurrency,
+        // Markers such as `_READY` start runs; they are not data.
+        include: (relative) => !relative.split('/').pop()?.startsWith('_'),
       });
-      return { ok: true, ...result };
+      const failures = page.failures.slice(0, 10).map((f) => `${f.name} (${f.reason})`);
+      return { ok: true, copied: page.copied, skipped: page.skipped, failed: page.failed, failures, next: page.next };
     },
 
     async [activities.submitEtl]({ run, cluster }: { run: RunContext; cluster: string }): Promise<Tagged<{ batchId: string }>> {

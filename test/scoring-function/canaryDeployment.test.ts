@@ -58,6 +58,9 @@ describe('switchTraffic with a canary share', () => {
       deployer: () => {
         throw new Error('no deployer in this test');
       },
+      copier: () => {
+        throw new Error('no data copy in this test');
+      },
       clock: systemClock,
       prices: defaultPrices,
     });

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobFake } from '../../devhost/azureFakes/blobFake';
+import { activities, CopyPageResult, RunContext, Tagged } from '../../orchestrations/trainingPipeline/contracts';
+import { createActivities, dataSnapshot, PipelineDeps } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { blobCopiers } from '../../shared/adapters/azure/blobCopyFactory';
+import { candidateGrid } from '../../shared/domain/candidateGrid';
+import { loadConfig } from '../../shared/config';
+import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { testAppSettings, testEndpoints } from '../support/testStack';
+
+// The pipeline's copyDataPage activity with the copier the composition builds: a named source account copied into the
+// run's data snapshot. Azurite copies between accounts only on one host, so app storage and source are both the test
+// Azurite reached through the blob fake (which logs and injects faults).
+const unused = (what: string) => () => {
+  throw new Error(`no ${what} in this test`);
+};
+
+describe('copyDataPage', () => {
+  const id = randomUUID().slice(0, 8);
+  let fake: BlobFake;
+  let copyDataPage: (input: { run: RunContext; continuation?: string }) => Promise<Tagged<CopyPageResult>>;
+  let target: BlobServiceClient;
+
+  const run = (connection?: string): RunContext => {
+    const checked = validatePipelineSpec(
+      {
+        name: 'copy',
+        scenario: 'image-classification',
+        data: { source: { container: `landing-${id}`, prefix: 'landuse/', ...(connection ? { connection } : {}) } },
+        candidates: { classifiers: [{ type: 'logistic_regression' }] },
+      },
+      (s) => candidateGrid(s).length,
+    );
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    return { pipeline: 'copy', instanceId: `copy--${id}`, spec: checked.spec as PipelineSpec };
+  };
+
+  beforeAll(async () => {
+    fake = await BlobFake.start(`http://127.0.0.1:${testEndpoints.ports.blob}`);
+    const sourceConnection = testEndpoints.storageConnectionString.replace(/BlobEndpoint=http:\/\/[^/]+/, `BlobEndpoint=${fake.origin}`);
+    const cfg = loadConfig({
+      ...testAppSettings(),
+      AzureWebJobsStorage: sourceConnection,
+      CANOPY_SOURCE_LANDUSE_CONNECTION_STRING: sourceConnection,
+    });
+    const landing = BlobServiceClient.fromConnectionString(sourceConnection).getContainerClient(`landing-${id}`);
+    await landing.createIfNotExists();
+    for (const name of ['train/a/1.png', 'train/b/2.png', 'test/a/3.png', '_READY'])
+      await landing.getBlockBlobClient(`landuse/${name}`).uploadData(Buffer.from(name));
+    target = BlobServiceClient.fromConnectionString(testEndpoints.storageConnectionString);
+    const deps: PipelineDeps = {
+      copier: blobCopiers(cfg),
+      blobs: undefined as never,
+      runs: undefined as never,
+      registry: undefined as never,
+      ledger: undefined as never,
+      compute: unused('compute'),
+      deployer: unused('deployer'),
+      clock: { now: () => new Date() },
+      prices: cfg.prices,
+    };
+    copyDataPage = createActivities(deps)[activities.copyDataPage];
+  });
+  afterAll(() => fake.stop());
+
+  it("copies the named account's folder into the run's snapshot without markers, then skips it all", async () => {
+    expect(await copyDataPage({ run: run('landUse') })).toEqual({
+      ok: true,
+      copied: 3,
+      skipped: 0,
+      failed: 0,
+      failures: [],
+      next: undefined,
+    });
+    const snapshot = dataSnapshot(run('landUse'));
+    const names: string[] = [];
+    for await (const blob of target.getContainerClient(snapshot.container).listBlobsFlat({ prefix: snapshot.prefix }))
+      names.push(blob.name);
+    expect(names.map((n) => n.slice(snapshot.prefix.length)).sort()).toEqual(['test/a/3.png', 'train/a/1.png', 'train/b/2.png']);
+    expect(fake.requests.filter((r) => r.operation === 'copy').every((r) => r.signedSource)).toBe(true);
+    expect(await copyDataPage({ run: run('landUse') })).toMatchObject({ ok: true, copied: 0, skipped: 3 });
+  });
+
+  it('names each failed blob with its reason', async () => {
+    fake.slowCopies(1, 0, 'failed');
+    const result = await copyDataPage({ run: { ...run('landUse'), instanceId: `copy--${id}-2` } });
+    expect(result).toMatchObject({ ok: true, copied: 2, failed: 1 });
+    expect((result as CopyPageResult).failures).toEqual([expect.stringMatching(/^landuse\/\S+ \(copy failed: 500 InternalError/)]);
+  });
+
+  it('fails with DATA.UNKNOWN_CONNECTION for a connection no setting names', async () => {
+    expect(await copyDataPage({ run: run('elsewhere') })).toMatchObject({ ok: false, code: 'DATA.UNKNOWN_CONNECTION' });
+  });
+});
