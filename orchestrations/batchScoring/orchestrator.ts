@@ -162,19 +162,21 @@ export function* batchScoring(context: OrchestrationContext): Generator<Task, Ba
   }
   return summary;
 
-  /** At most `concurrency` pages in flight; each completion starts the next page. */
+  /**
+   * Pages in waves of `concurrency`, each wave one `Task.all` of tasks yielded once. A sliding
+   * window (`Task.any` over tasks yielded before) would be better packed, but the SDK schedules
+   * such tasks again (azure-functions-durable-js#574), which would score pages twice.
+   */
   function* scoreThroughScorer(): Generator<Task, void, unknown> {
-    const queue = [...pages];
-    const inFlight: Task[] = [];
-    while (queue.length > 0 || inFlight.length > 0) {
-      while (inFlight.length < input.concurrency && queue.length > 0) {
-        const page = queue.shift()!;
-        inFlight.push(call(activities.scorePage, { run, source: input.source, page, pageSize: input.pageSize, labels: input.labels }));
-      }
-      const winner = yield* firstOrCancel(inFlight);
-      inFlight.splice(inFlight.indexOf(winner), 1);
-      if (winner.isFaulted) throw new RunFailure('SCORE.PAGE_FAILED', (winner.result as Error | undefined)?.message ?? 'a page failed');
-      record(unwrap<PageResult>(winner.result));
+    for (let at = 0; at < pages.length; at += input.concurrency) {
+      const wave = context.df.Task.all(
+        pages
+          .slice(at, at + input.concurrency)
+          .map((page) => call(activities.scorePage, { run, source: input.source, page, pageSize: input.pageSize, labels: input.labels })),
+      );
+      const done = yield* firstOrCancel([wave]);
+      if (done.isFaulted) throw new RunFailure('SCORE.PAGE_FAILED', (done.result as Error | undefined)?.message ?? 'a page failed');
+      (done.result as unknown[]).forEach((result) => record(unwrap<PageResult>(result)));
     }
   }
 
