@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { uploadFolder } from '../support/canopyUnderTest';
 import { Json } from '../support/json';
 import { imageModelPackage } from '../support/modelPackages';
+import { testEndpoints } from '../support/testStack';
 import { startScorer } from './scorerProcess';
 import { greyPixels, testImages } from './scoringFixtures';
 
@@ -69,6 +71,27 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
     } finally {
       expect(await scorer.stop()).toBe(0);
       fs.rmSync(held.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the package from blob storage (Azurite, by URI with a connection string) and scores', async () => {
+    const prefix = `fashion-${process.pid}/7/`;
+    expect(await uploadFolder('scorer-tests', prefix, packageDir)).toBeGreaterThanOrEqual(2);
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(testEndpoints.storageConnectionString)?.[1] as string;
+    const scorer = await startScorer(`${blobEndpoint}/scorer-tests/${prefix}`, {
+      MODEL_STORAGE_CONNECTION: testEndpoints.storageConnectionString,
+    });
+    try {
+      await scorer.waitReady();
+      const res = await fetch(`${scorer.baseUrl}/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: [pixels] }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Json).predictions).toHaveLength(1);
+    } finally {
+      expect(await scorer.stop()).toBe(0);
     }
   });
 
