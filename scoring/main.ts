@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   });
   const shutdownTimeoutMs = numberSetting(env, 'SCORER_SHUTDOWN_TIMEOUT_MS', 25_000);
   const port = await server.listen();
-  console.log(`scorer listening on port ${port}, loading ${uri}`);
+  // A query string could carry a SAS token: it is never logged.
+  console.log(`scorer listening on port ${port}, loading ${uri.split('?')[0]}`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
