@@ -20,6 +20,7 @@ export const activities = {
   smokeTestDeployment: 'pipeline_smokeTestDeployment',
   switchTraffic: 'pipeline_switchTraffic',
   deleteDeployment: 'pipeline_deleteDeployment',
+  pruneDeployments: 'pipeline_pruneDeployments',
   beginTeardown: 'pipeline_beginTeardown',
   markTornDown: 'pipeline_markTornDown',
   keepClusterUntilExpiry: 'pipeline_keepClusterUntilExpiry',

@@ -305,7 +305,9 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
         yield* wait(Math.min(input.pollSeconds, 5));
       }
       const smoke = unwrap<{ label: string }>(yield call(activities.smokeTestDeployment, { run, endpoint }));
-      unwrap(yield call(activities.switchTraffic, { run, model, name: handle.name, endpoint }));
+      const switched = unwrap<{ canary: boolean }>(yield call(activities.switchTraffic, { run, model, name: handle.name, endpoint }));
+      // After a promotion the versions older than the rollback one only cost money; a canary changes no production.
+      if (!switched.canary) yield call(activities.pruneDeployments, { run, model });
       return { name: handle.name, endpoint, scoredLabel: smoke.label };
     } catch (err) {
       // A version that never served stays out of the way: the previous deployment keeps the traffic.

@@ -3,6 +3,7 @@ import { clusterCostPerHour, costOf, PriceTable } from '../../shared/domain/cost
 import { clusterName, deploymentName } from '../../shared/domain/naming';
 import { PipelineSpec } from '../../shared/domain/pipelineSpec';
 import { decidePromotion, metricValue, rankCandidates } from '../../shared/domain/selection';
+import { supersededDeployments } from '../../shared/domain/supersededDeployments';
 import { splitForNewDeployment } from '../../shared/domain/trafficSplit';
 import { BlobCopier } from '../../shared/ports/blobCopier';
 import { BlobStore } from '../../shared/ports/blobStore';
@@ -565,6 +566,24 @@ export function createActivities(deps: PipelineDeps) {
       const current = await registry.getDeployment(model.model, name);
       if (current)
         await registry.upsertDeployment({ ...current, state: 'deleted', trafficPercent: 0, updatedAt: clock.now().toISOString() });
+    },
+
+    async [activities.pruneDeployments]({ model }: { run: RunContext; model: RegisteredModel }): Promise<Tagged<{ deleted: string[] }>> {
+      // The new version already serves: a deployment that cannot be deleted now is reported, never failing the run
+      // (the next promotion, or the reaper, tries again).
+      const deleted: string[] = [];
+      try {
+        const production = await registry.getProduction(model.model);
+        for (const d of supersededDeployments(await registry.listDeployments(model.model), production?.version)) {
+          await deps.deployer(d.target as PipelineSpec['deployment']['target']).delete(d.name);
+          await ledger.markDeleted(`deployment:${d.target}:${d.name}`, clock.now());
+          await registry.upsertDeployment({ ...d, state: 'deleted', trafficPercent: 0, updatedAt: clock.now().toISOString() });
+          deleted.push(d.name);
+        }
+        return { ok: true, deleted };
+      } catch (err) {
+        return fail('DEPLOY.PRUNE_FAILED', `deleted ${deleted.join(', ') || 'nothing'}, then: ${(err as Error).message}`);
+      }
     },
 
     async [activities.beginTeardown]({ run, cluster, batchIds }: { run: RunContext; cluster: string; batchIds: string[] }): Promise<void> {

@@ -1,0 +1,114 @@
+import https from 'node:https';
+import { randomUUID } from 'node:crypto';
+import { CosmosClient } from '@azure/cosmos';
+import { activities, RunContext } from '../../orchestrations/trainingPipeline/contracts';
+import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
+import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
+import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
+import { candidateGrid } from '../../shared/domain/candidateGrid';
+import { defaultPrices } from '../../shared/domain/cost';
+import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { systemClock } from '../../shared/ports/clock';
+import { testEndpoints } from '../support/testStack';
+import { startAciFakes } from './aciFakes';
+import { waitForDeployment } from './deployer.contract';
+
+// pruneDeployments after a promotion: the real registry and ledger (Cosmos emulator), ACI container groups on the ARM fake.
+const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
+const cosmos = new CosmosClient({
+  endpoint: testEndpoints.cosmosEndpoint,
+  key,
+  agent: new https.Agent({ rejectUnauthorized: false }),
+  connectionPolicy: { enableEndpointDiscovery: false },
+});
+
+describe('pruneDeployments', () => {
+  let fakes: Awaited<ReturnType<typeof startAciFakes>>;
+  beforeAll(async () => {
+    fakes = await startAciFakes();
+  });
+  afterAll(() => fakes.close());
+
+  it('deletes the container groups of versions older than the rollback one, and marks them deleted', async () => {
+    const containers = await openCanopyContainers(cosmos, `prune-${randomUUID().slice(0, 8)}`);
+    const registry = new CosmosModelRegistry(containers.models);
+    const ledger = new CosmosResourceLedger(containers.ledger);
+    const unused = () => {
+      throw new Error('not used here');
+    };
+    const act = createActivities({
+      blobs: undefined as never,
+      runs: undefined as never,
+      registry,
+      ledger,
+      compute: unused,
+      deployer: (kind) => (kind === 'aci' ? fakes.deployer : unused()),
+      copier: unused,
+      clock: systemClock,
+      prices: defaultPrices,
+    });
+    const checked = validatePipelineSpec(
+      {
+        name: 'prune',
+        scenario: 'image-classification',
+        data: { source: { container: 'landing', prefix: 'x/' } },
+        candidates: { classifiers: [{ type: 'logistic_regression' }] },
+      },
+      (s) => candidateGrid(s).length,
+    );
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    const run: RunContext = { pipeline: 'prune', instanceId: 'prune--0123456789abcdef', spec: checked.spec as PipelineSpec };
+    const now = new Date().toISOString();
+    for (const version of [1, 2, 3, 4]) {
+      const name = `canopy-prune-v${version}`;
+      // No container needs to answer here: each group just has to exist until it is deleted.
+      fakes.aci.injectContainerFault('never-healthy');
+      await fakes.deployer.beginDeploy({ name, model: 'prune', version, packageUri: 'file:///p', cpu: 1, memoryGb: 1 });
+      await registry.createVersion(
+        'prune',
+        {
+          packageUri: 'file:///p',
+          metrics: { accuracy: 0.9 } as never,
+          lineage: {
+            pipeline: 'prune',
+            instanceId: `prune--${version}`,
+            candidateId: 'c',
+            classifier: 'logistic_regression',
+            featurizer: 'squeezenet1.1',
+            params: {},
+            specVersion: 1,
+            dataSnapshot: 's',
+          },
+        },
+        new Date(),
+      );
+      await registry.upsertDeployment({
+        model: 'prune',
+        name,
+        version,
+        target: 'aci',
+        state: version === 2 ? 'failed' : 'healthy',
+        trafficPercent: version === 4 ? 100 : 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await registry.promote('prune', 4, new Date());
+
+    const model = { model: 'prune', version: 4, packageUri: 'file:///p' };
+    expect(await act[activities.pruneDeployments]({ run, model })).toEqual({ ok: true, deleted: ['canopy-prune-v2', 'canopy-prune-v1'] });
+    for (const gone of ['canopy-prune-v1', 'canopy-prune-v2'])
+      expect(await waitForDeployment(fakes.deployer, gone, (s) => s === undefined)).toBeUndefined();
+    for (const kept of ['canopy-prune-v3', 'canopy-prune-v4']) expect(await fakes.deployer.getDeployment(kept)).toBeDefined();
+    const states = Object.fromEntries((await registry.listDeployments('prune')).map((d) => [d.name, d.state]));
+    expect(states).toEqual({
+      'canopy-prune-v1': 'deleted',
+      'canopy-prune-v2': 'deleted',
+      'canopy-prune-v3': 'healthy',
+      'canopy-prune-v4': 'healthy',
+    });
+    // Run twice (an activity may), it finds nothing more to delete.
+    expect(await act[activities.pruneDeployments]({ run, model })).toEqual({ ok: true, deleted: [] });
+  });
+});
