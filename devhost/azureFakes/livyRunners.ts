@@ -51,7 +51,7 @@ export const recordedMetrics = { accuracy: 0.8, classAverageAccuracy: 0.79, rocA
 
 /**
  * Plays back recorded outcomes without Spark: each batch starts, runs and ends on a timeline, and a successful one
- * leaves its recorded files (by default `metrics.json` and `_SUCCESS`) in the cluster storage. `next(outcome)` sets
+ * leaves its recorded files (by default `metrics.json`, a model manifest without a model, and `_SUCCESS`) in the cluster storage. `next(outcome)` sets
  * how the next submitted batch ends (e.g. `dead` with a log); `hold` keeps every batch running until it is killed.
  */
 export class RecordedLivyRunner implements LivyRunner {
@@ -65,7 +65,7 @@ export class RecordedLivyRunner implements LivyRunner {
       startingMs: 200,
       runningMs: 600,
       ends: 'success',
-      files: { 'metrics.json': JSON.stringify(recordedMetrics), _SUCCESS: '' },
+      files: { 'metrics.json': JSON.stringify(recordedMetrics), 'model/manifest.json': '{}', _SUCCESS: '' },
     },
   ) {}
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
+import { ContainerInstanceFake } from '../../devhost/azureFakes/containerInstanceFake';
 import { GatewayCredentials, hdinsightClusters } from '../../devhost/azureFakes/hdinsightClusters';
 import { LivyFake } from '../../devhost/azureFakes/livyFake';
 import { LivyRunner, LocalSparkLivyRunner, RecordedLivyRunner } from '../../devhost/azureFakes/livyRunners';
@@ -23,6 +24,7 @@ export interface AzureFakes {
   livy: LivyFake;
   /** Set when the Livy fake plays back recorded outcomes. */
   recorded?: RecordedLivyRunner;
+  aci?: ContainerInstanceFake;
   /** The settings a devhost (or `loadConfig`) needs to use the Azure adapters against these fakes. */
   env: Record<string, string>;
   azure: AzureResourcesConfig;
@@ -35,6 +37,8 @@ export interface AzureFakesOptions {
   runner: 'spark' | 'recorded';
   provisionMs?: number;
   deleteMs?: number;
+  /** Also serve Container Instances (containers run the compiled scorer; build first). */
+  aci?: boolean;
 }
 
 /**
@@ -52,6 +56,14 @@ export async function startAzureFakes(opts: AzureFakesOptions): Promise<AzureFak
   })
     .register(hdinsightClusters({ provisionMs: opts.provisionMs ?? 1500, deleteMs: opts.deleteMs ?? 500 }))
     .listen();
+  const aci = opts.aci
+    ? new ContainerInstanceFake(arm, {
+        scorerEntry: path.join(repoRoot, 'dist', 'scoring', 'main.js'),
+        storageConnectionString: testEndpoints.storageConnectionString,
+        provisionMs: 300,
+        deleteMs: 200,
+      })
+    : undefined;
   const clusterId = (name: string) => arm.resourceId(fakeResourceGroup, 'Microsoft.HDInsight/clusters', name);
   const recorded = opts.runner === 'recorded' ? new RecordedLivyRunner(storage) : undefined;
   const runner: LivyRunner =
@@ -88,11 +100,13 @@ export async function startAzureFakes(opts: AzureFakesOptions): Promise<AzureFak
     arm,
     livy,
     recorded,
+    aci,
     env,
     azure,
     clusterId,
     async close() {
       await livy.close();
+      await aci?.close();
       await arm.close();
     },
   };

@@ -119,6 +119,7 @@ export class HdinsightComputeTarget implements ComputeTarget {
   }
 
   async getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined> {
+    if (!/^\d+$/.test(batchId)) return undefined;
     const livy = this.deps.livy(cluster);
     const batch = await livy.get(Number(batchId));
     if (!batch) return undefined;
@@ -136,6 +137,8 @@ export class HdinsightComputeTarget implements ComputeTarget {
   }
 
   async killBatch(cluster: string, batchId: string): Promise<void> {
+    // Livy ids are numbers; anything else (a batch name that was never submitted here) names no Livy batch.
+    if (!/^\d+$/.test(batchId)) return;
     await this.deps.livy(cluster).delete(Number(batchId));
   }
 
