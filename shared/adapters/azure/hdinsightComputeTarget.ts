@@ -24,7 +24,7 @@ export interface HdinsightDeps {
   modelsDir: string;
 }
 
-/** HDInsight 5.1: Spark 3.3 on Ubuntu 18.04 (the jobs need Spark ≥ 3.3). */
+/** HDInsight 5.1 (Spark 3.3). */
 const clusterVersion = '5.1';
 const logTailLines = 40;
 const sshUser = 'canopy-ssh';

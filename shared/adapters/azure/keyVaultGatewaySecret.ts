@@ -14,7 +14,8 @@ export function gatewayPasswordSource(azure: AzureResourcesConfig, credential: T
   const fixed = azure.hdinsight.gatewayPassword;
   if (fixed) return async () => fixed;
   if (!azure.keyVaultUri) throw new Error('the HDInsight gateway password needs CANOPY_KEY_VAULT_URI');
-  const client = new SecretClient(azure.keyVaultUri, credential);
+  // A pinned, long-GA Key Vault API version rather than whatever the SDK release defaults to.
+  const client = new SecretClient(azure.keyVaultUri, credential, { serviceVersion: '7.5' });
   let cached: { value: Promise<string>; at: number } | undefined;
   return () => {
     if (!cached || Date.now() - cached.at > cacheMs) {
