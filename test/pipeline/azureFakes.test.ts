@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { clusterName } from '../../shared/domain/naming';
+import { AzureFakes, startAzureFakes } from '../support/azureFakes';
+import { CanopyUnderTest, fashionSample, imageSpec, stores, uploadFolder } from '../support/canopyUnderTest';
+import { Json } from '../support/json';
+
+// The whole training pipeline on the devhost with `compute: hdinsight` and `deploy: aci` against the ARM, Livy and
+// Container Instances fakes: the Azure adapters do every call; the happy path really trains (Livy batches run on
+// local Spark), the failure paths play back recorded outcomes and must tear everything down.
+jest.setTimeout(15 * 60_000);
+
+const logistic = [{ type: 'logistic_regression', grid: { regParam: [0.01], maxIter: [50] } }];
+
+function azureSpec(name: string, classifiers: Json[] = logistic): Json {
+  return imageSpec(name, classifiers, {
+    compute: { target: 'hdinsight', candidateTimeoutMinutes: 20, provisionTimeoutMinutes: 5 },
+    deployment: { target: 'aci', healthTimeoutMinutes: 1 },
+  });
+}
+
+async function runInline(canopy: CanopyUnderTest, spec: Json): Promise<string> {
+  const started = await canopy.api('POST', 'runs', { spec });
+  expect(started.status).toBe(202);
+  return started.body.instanceId as string;
+}
+
+/** The cluster was deleted through ARM (404 now) and its ledger entry closed. */
+async function expectClusterTornDown(fakes: AzureFakes, instanceId: string): Promise<void> {
+  const cluster = clusterName(instanceId);
+  expect(fakes.arm.requestsTo('DELETE', `/clusters/${cluster}`).map((r) => r.status)).toContain(202);
+  expect(fakes.arm.resource(fakes.clusterId(cluster))).toBeUndefined();
+  const { ledger } = await stores();
+  expect((await ledger.get(`cluster:hdinsight:${cluster}`))?.deletedAt).toBeDefined();
+}
+
+async function startCanopy(fakes: AzureFakes): Promise<CanopyUnderTest> {
+  return CanopyUnderTest.start({ ...fakes.env, CANOPY_POLL_SECONDS: '1' });
+}
+
+describe('training pipeline on HDInsight + ACI fakes, really training', () => {
+  let fakes: AzureFakes;
+  let canopy: CanopyUnderTest;
+  const name = `az-${randomUUID().slice(0, 6)}`;
+  beforeAll(async () => {
+    const data = fashionSample();
+    fakes = await startAzureFakes({ runner: 'spark', aci: true });
+    canopy = await startCanopy(fakes);
+    await uploadFolder('canopy-landing', `${name}/`, data);
+  });
+  afterAll(async () => {
+    await canopy?.stop();
+    await fakes?.close();
+  });
+
+  it('creates the cluster, trains through Livy, deploys to ACI, and deletes the cluster', async () => {
+    const instanceId = await runInline(canopy, azureSpec(name));
+    const done = await canopy.waitForEnd(name, instanceId);
+    expect(done.orchestration.output).toMatchObject({
+      pipelineStatus: 'succeeded',
+      candidates: { total: 1, succeeded: 1, failed: 0 },
+      tornDown: true,
+      decision: { promoted: true },
+    });
+    expect(done.candidates[0].metrics.accuracy).toBeGreaterThan(0.2);
+    const cluster = clusterName(instanceId);
+    const [put] = fakes.arm.requestsTo('PUT', `/clusters/${cluster}`);
+    expect(put.body).toMatchObject({ tags: { 'canopy-pipeline': name, 'canopy-instance': instanceId, 'canopy-kind': 'cluster' } });
+    const batches = await fakes.livy.batches(cluster);
+    expect(batches.map((b) => [b.job.job, b.state])).toEqual([['image_train', 'success']]);
+    await expectClusterTornDown(fakes, instanceId);
+    expect(fakes.arm.requestsTo('PUT', '/containerGroups/').length).toBeGreaterThan(0);
+    expect(done.orchestration.output.deployed.endpoint).toBeDefined();
+  });
+});
+
+describe('training pipeline on HDInsight + ACI fakes, failure paths (recorded outcomes)', () => {
+  let fakes: AzureFakes;
+  let canopy: CanopyUnderTest;
+  const prefix = `azf-${randomUUID().slice(0, 6)}`;
+  beforeAll(async () => {
+    const data = fashionSample();
+    fakes = await startAzureFakes({ runner: 'recorded', aci: true });
+    canopy = await startCanopy(fakes);
+    for (const name of ['create', 'dead', 'cancel', 'unhealthy']) await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
+  });
+  afterAll(async () => {
+    await canopy?.stop();
+    await fakes?.close();
+  });
+
+  it('tears down when the cluster create fails, with Azure’s error in the run', async () => {
+    const name = `${prefix}-create`;
+    fakes.arm.faults.failNextCreate('Microsoft.HDInsight/clusters', {
+      code: 'InsufficientCores',
+      message: 'The subscription has 8 cores left in eastus; 28 are needed.',
+    });
+    const instanceId = await runInline(canopy, azureSpec(name));
+    const done = await canopy.waitForEnd(name, instanceId);
+    expect(done.orchestration.output).toMatchObject({
+      pipelineStatus: 'failed',
+      tornDown: true,
+      error: { code: 'COMPUTE.CREATE_FAILED', message: expect.stringContaining('InsufficientCores') },
+    });
+    await expectClusterTornDown(fakes, instanceId);
+    expect(fakes.livy.requests.some((r) => r.method === 'POST' && r.path.includes(clusterName(instanceId)))).toBe(false);
+  });
+
+  it('records a dead batch with the end of its Livy log and tears down', async () => {
+    const name = `${prefix}-dead`;
+    fakes.recorded?.next({ ends: 'dead', log: ['Traceback (most recent call last):', 'ValueError: regParam must be >= 0'] });
+    const instanceId = await runInline(canopy, azureSpec(name));
+    const done = await canopy.waitForEnd(name, instanceId);
+    expect(done.orchestration.output).toMatchObject({ pipelineStatus: 'failed', tornDown: true, error: { code: 'TRAIN.ALL_FAILED' } });
+    expect(done.candidates[0].status).toBe('failed');
+    expect(done.candidates[0].error.message).toContain('ValueError: regParam must be >= 0');
+    await expectClusterTornDown(fakes, instanceId);
+  });
+
+  it('kills the running batch through Livy and deletes the cluster when cancelled mid-training', async () => {
+    const name = `${prefix}-cancel`;
+    const recorded = fakes.recorded!;
+    recorded.hold = true;
+    try {
+      const instanceId = await runInline(canopy, azureSpec(name));
+      await canopy.waitFor(name, instanceId, (v) => v.orchestration?.customStatus?.candidates?.running > 0);
+      expect((await canopy.api('POST', `pipelines/${name}/runs/${instanceId}/cancel`)).status).toBe(202);
+      const done = await canopy.waitForEnd(name, instanceId);
+      expect(done.orchestration.output).toMatchObject({ pipelineStatus: 'cancelled', tornDown: true, error: { code: 'RUN.CANCELLED' } });
+      const cluster = clusterName(instanceId);
+      expect((await fakes.livy.batches(cluster)).map((b) => b.state)).toEqual(['killed']);
+      expect(fakes.livy.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith(`/${cluster}/`)).length).toBeGreaterThan(0);
+      await expectClusterTornDown(fakes, instanceId);
+    } finally {
+      recorded.hold = false;
+    }
+  });
+
+  it('removes a deployment that never becomes healthy, and still tears the cluster down', async () => {
+    const name = `${prefix}-unhealthy`;
+    fakes.aci?.injectContainerFault('never-healthy');
+    const instanceId = await runInline(canopy, azureSpec(name));
+    const done = await canopy.waitForEnd(name, instanceId);
+    expect(done.orchestration.output).toMatchObject({ pipelineStatus: 'failed', tornDown: true, error: { code: 'DEPLOY.UNHEALTHY' } });
+    const groups = fakes.arm.requestsTo('PUT', '/containerGroups/');
+    expect(groups.length).toBeGreaterThan(0);
+    const group = groups[groups.length - 1].path.split('/').pop() ?? '';
+    expect(fakes.arm.requestsTo('DELETE', `/containerGroups/${group}`).length).toBeGreaterThan(0);
+    await expectClusterTornDown(fakes, instanceId);
+  });
+});
