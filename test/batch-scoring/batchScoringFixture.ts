@@ -225,6 +225,15 @@ export async function scoreDirectly(
   return ((await res.json()) as { predictions: { label: string; probabilities: Record<string, number> }[] }).predictions;
 }
 
+/** Images in a /score body; a body cut short (its sender was killed) carried none that counted. */
+function imageCount(body: Buffer): number {
+  try {
+    return (JSON.parse(body.toString('utf8')) as { images?: unknown[] }).images?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** A pass-through to a model server that records, per request, the page it was for and how many images it carried. */
 export class RecordingProxy {
   private constructor(
@@ -241,7 +250,7 @@ export class RecordingProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         if (req.url === '/score') {
-          const images = (JSON.parse(body.toString('utf8')) as { images?: unknown[] }).images?.length ?? 0;
+          const images = imageCount(body);
           requests.push({ page: Number(req.headers['x-canopy-page']), images, at: Date.now() });
         }
         fetch(`${target}${req.url}`, {
