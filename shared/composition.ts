@@ -1,6 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import path from 'node:path';
 import { createAciDeployer } from './adapters/azure/aciFactory';
+import { createAksDeployer } from './adapters/azure/aksFactory';
 import { AzureBlobStore } from './adapters/azure/azureBlobStore';
 import { blobCopiers } from './adapters/azure/blobCopyFactory';
 import { createBlobServiceClient, createCosmosClient } from './adapters/azure/clients';
@@ -74,6 +75,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
   });
   let hdinsight: ComputeTarget | undefined;
   let aci: Deployer | undefined;
+  let aks: Deployer | undefined;
   return {
     config: cfg,
     blobService,
@@ -91,6 +93,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     deployer(kind) {
       if (kind === 'local' && cfg.runtime === 'local') return localScorer;
       if (kind === 'aci' && cfg.azure) return (aci ??= createAciDeployer(cfg, cfg.azure));
+      if (kind === 'aks' && cfg.azure?.aks) return (aks ??= createAksDeployer(cfg, { ...cfg.azure, aks: cfg.azure.aks }));
       throw new UnavailableTargetError(`deployment target ${kind} is not available in the ${cfg.runtime} runtime`);
     },
     copier: blobCopiers(cfg),

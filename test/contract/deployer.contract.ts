@@ -95,7 +95,8 @@ export function describeDeployer(name: string, subject: () => DeployerSubject): 
       const deployment = `canopy-contract-${run}-bad`;
       await deployer.beginDeploy(request(deployment, missingPackageUri));
       const status = await waitForDeployment(deployer, deployment, settled);
-      expect(status).toMatchObject({ state: 'failed', error: expect.stringContaining('manifest.json') });
+      // Local and ACI read the scorer's own reason from /health; AKS routes only to ready pods and reports the rollout.
+      expect(status).toMatchObject({ state: 'failed', error: expect.stringMatching(/manifest\.json|timed out progressing/) });
       await deployer.delete(deployment);
     });
   });
