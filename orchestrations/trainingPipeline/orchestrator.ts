@@ -85,6 +85,8 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
 
   let provision: ProvisionResult | undefined;
   const jobs: CandidateJob[] = [];
+  /** Every batch submitted (ETL and candidates): teardown kills them all before deleting the cluster. */
+  const batchIds: string[] = [];
   yield call(activities.recordRunStart, {
     run,
     input: { ...input, spec: undefined },
@@ -180,6 +182,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
   /** Tabular runs parse, clean and featurize the raw logs once (`workload_etl`); every candidate trains on its output. */
   function* prepareFeatures(): Generator<Task, void, unknown> {
     const etl = unwrap<{ batchId: string }>(yield call(activities.submitEtl, { run, cluster: provision?.cluster }));
+    batchIds.push(etl.batchId);
     const by = deadline(input.spec.compute.candidateTimeoutMinutes);
     for (;;) {
       yield* wait(input.pollSeconds);
@@ -323,7 +326,7 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
       yield call(activities.keepClusterUntilExpiry, { run, ledgerId: p.ledgerId });
       return false;
     }
-    yield call(activities.beginTeardown, { run, cluster: p.cluster, batchIds: [...jobs.map((j) => j.batchId), 'etl'] });
+    yield call(activities.beginTeardown, { run, cluster: p.cluster, batchIds: [...batchIds, ...jobs.map((j) => j.batchId)] });
     const by = deadline(30);
     for (;;) {
       const cluster = unwrap<{ state: string }>(yield call(activities.getClusterState, { run, cluster: p.cluster }));
