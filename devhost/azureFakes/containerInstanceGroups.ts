@@ -70,6 +70,12 @@ function validate(body: Json): string[] {
   const containers = array(properties.containers);
   if (containers.length === 0) problems.push('properties.containers is required');
   containers.forEach((c, i) => problems.push(...containerProblems(object(c) ?? {}, i)));
+  array(properties.imageRegistryCredentials).forEach((credential, i) => {
+    const c = object(credential);
+    if (!text(c?.server)) problems.push(`properties.imageRegistryCredentials[${i}].server is required`);
+    if (!text(c?.identity) && !text(c?.username))
+      problems.push(`properties.imageRegistryCredentials[${i}] needs an identity or a username`);
+  });
   const ip = object(properties.ipAddress);
   if (ip) {
     if (ip.type !== 'Public' && ip.type !== 'Private') problems.push("properties.ipAddress.type must be 'Public' or 'Private'");

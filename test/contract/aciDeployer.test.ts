@@ -5,6 +5,7 @@ import { aciResourceGroup, startAciFakes } from './aciFakes';
 import { contractPackages, DeployerSubject, describeDeployer, waitForDeployment } from './deployer.contract';
 
 interface GroupProperties {
+  imageRegistryCredentials: unknown;
   containers: {
     properties: {
       image: string;
@@ -53,6 +54,9 @@ describe('AciDeployer against the Container Instances fake', () => {
       restartPolicy: 'Always',
       ipAddress: { type: 'Public', dnsNameLabel: 'canopy-aci-shape-v1', ports: [{ port: 8080, protocol: 'TCP' }] },
     });
+    expect(body.properties.imageRegistryCredentials).toEqual([
+      { server: 'canopyregistry.azurecr.io', identity: fakes.azure.workloadIdentity.resourceId },
+    ]);
     const container = body.properties.containers[0].properties;
     expect(container.image).toBe(fakes.azure.scorerImage);
     expect(container.resources).toEqual({ requests: { cpu: 1, memoryInGB: 1.5 } });

@@ -14,6 +14,12 @@ export interface AciDeployerOptions {
 const containerName = 'scorer';
 const logTail = 50;
 
+/** The registry host of an image reference (`myregistry.azurecr.io/canopy-scorer:1` → `myregistry.azurecr.io`), if it names one. */
+function registryOf(image: string): string | undefined {
+  const first = image.split('/')[0];
+  return image.includes('/') && /[.:]/.test(first) ? first : undefined;
+}
+
 const isNotFound = (err: unknown): boolean => (err as { statusCode?: number } | undefined)?.statusCode === 404;
 
 /**
@@ -49,6 +55,10 @@ export class AciDeployer implements Deployer {
       identity: { type: 'UserAssigned', userAssignedIdentities: { [this.azure.workloadIdentity.resourceId]: {} } },
       osType: 'Linux',
       sku: 'Standard',
+      // A private registry is pulled from with the same identity (AcrPull), never with a registry password.
+      imageRegistryCredentials: registryOf(container.image)
+        ? [{ server: registryOf(container.image) as string, identity: this.azure.workloadIdentity.resourceId }]
+        : undefined,
       // A model server should come back after a crash; a crash loop is reported as failed by getDeployment.
       restartPolicy: 'Always',
       containers: [
