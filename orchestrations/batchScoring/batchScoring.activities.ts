@@ -252,6 +252,7 @@ export function createActivities(deps: BatchScoringDeps) {
       labels: string[];
     }): Promise<Tagged<{ pages: PageResult[] }>> {
       const predictions = await SparkPredictions.read(blobs, sparkOutput(run), labels);
+      if (predictions.size === 0) return fail('SPARK.NO_OUTPUT', 'the batch_score job succeeded but left no predictions');
       const results: PageResult[] = [];
       let root: string | undefined;
       for (const page of pages) {
@@ -265,21 +266,12 @@ export function createActivities(deps: BatchScoringDeps) {
           path: item.name.slice(source.prefix.length),
         }));
         root ??= predictions.rootFor(relative.slice(0, 10).map((r) => r.path));
-        const rows = relative.map(
-          (r): PredictionRow =>
-            (root !== undefined ? predictions.get(root, r.path) : undefined) ?? { blob: r.blob, error: 'not in the Spark job output' },
-        );
-        results.push(
-          await writePage(
-            blobs,
-            run.output,
-            page.index,
-            labels,
-            rows.map((row, i) => ({ ...row, blob: relative[i].blob })),
-          ),
-        );
+        const rows = relative.map((r): PredictionRow => {
+          const found = root !== undefined ? predictions.get(root, r.path) : undefined;
+          return found ? { ...found, blob: r.blob } : { blob: r.blob, error: 'not in the Spark job output' };
+        });
+        results.push(await writePage(blobs, run.output, page.index, labels, rows));
       }
-      if (predictions.size === 0) return fail('SPARK.NO_OUTPUT', 'the batch_score job succeeded but left no predictions');
       return { ok: true, pages: results };
     },
 

@@ -55,6 +55,28 @@ export async function uploadBlobs(container: string, prefix: string, blobs: { na
   );
 }
 
+/** The container the tests' sources live in. */
+export const batchContainer = 'canopy-batch';
+
+/** Uploads the first `count` Fashion-MNIST test images under `prefix` of the tests' container, with any `extra` blobs. */
+export async function uploadTestImages(
+  prefix: string,
+  count: number,
+  extra: { name: string; content: Buffer }[] = [],
+): Promise<LabelledImage[]> {
+  const images = fashionTestImages(count);
+  await uploadBlobs(batchContainer, prefix, [...images.map((i) => ({ name: i.name, content: i.png })), ...extra]);
+  return images;
+}
+
+/** Starts a batch scoring run of `model` over `prefix` of the tests' container; answers its id. */
+export async function startBatch(canopy: CanopyUnderTest, model: string, prefix: string, options: Json = {}): Promise<string> {
+  const started = await canopy.api('POST', `models/${model}/batch-scoring`, { source: { container: batchContainer, prefix }, ...options });
+  expect(started.status).toBe(202);
+  expect(started.body).toMatchObject({ model, version: 1, via: options.via ?? 'scorer' });
+  return started.body.instanceId as string;
+}
+
 /**
  * Registers the test image package (a real model trained by image_train.py) as version 1 of
  * `model`, production, and when `deploy` runs it with the local deployer and records the
@@ -211,11 +233,27 @@ export function accuracy(out: BatchOutput, prefix: string): number {
   return right / total;
 }
 
-/** Scores `images` with one direct call to the model server. */
-export async function scoreDirectly(
+/** The run's rows for `sample` equal one direct call to the model server with those images (labels, and probabilities to `digits`). */
+export async function expectSameAsServer(
+  out: BatchOutput,
   endpoint: string,
-  images: Buffer[],
-): Promise<{ label: string; probabilities: Record<string, number> }[]> {
+  prefix: string,
+  sample: LabelledImage[],
+  digits: number,
+): Promise<void> {
+  const direct = await scoreDirectly(
+    endpoint,
+    sample.map((i) => i.png),
+  );
+  sample.forEach((image, k) => {
+    const row = out.rows.get(`${prefix}${image.name}`)!;
+    expect(row[1]).toBe(direct[k].label);
+    row.slice(2, 12).forEach((p, c) => expect(Number(p)).toBeCloseTo(direct[k].probabilities[out.summary.labels[c]], digits));
+  });
+}
+
+/** Scores `images` with one direct call to the model server. */
+async function scoreDirectly(endpoint: string, images: Buffer[]): Promise<{ label: string; probabilities: Record<string, number> }[]> {
   const res = await fetch(`${endpoint}/score`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { blobService, CanopyUnderTest, stores } from '../support/canopyUnderTest';
 import {
   expectConsistentOutput,
-  fashionTestImages,
   readBatchOutput,
   RecordingProxy,
   registerImageModel,
-  uploadBlobs,
+  startBatch,
+  uploadTestImages,
   waitForBatch,
 } from './batchScoringFixture';
 
@@ -32,20 +32,9 @@ describe('batch scoring across a host crash', () => {
       const deployment = (await registry.listDeployments(model))[0];
       await registry.upsertDeployment({ ...deployment, endpoint: proxy.endpoint });
 
-      const images = fashionTestImages(2000);
       const prefix = `${model}/test/`;
-      await uploadBlobs(
-        'canopy-batch',
-        prefix,
-        images.map((i) => ({ name: i.name, content: i.png })),
-      );
-      const started = await canopy.api('POST', `models/${model}/batch-scoring`, {
-        source: { container: 'canopy-batch', prefix },
-        pageSize: 100,
-        concurrency: 2,
-      });
-      expect(started.status).toBe(202);
-      const id = started.body.instanceId as string;
+      const images = await uploadTestImages(prefix, 2000);
+      const id = await startBatch(canopy, model, prefix, { pageSize: 100, concurrency: 2 });
       const output = (await canopy.api('GET', `batch-scoring/${id}`)).body.output;
 
       await waitForBatch(canopy, id, (v) => v.progress?.pages?.done >= 4);

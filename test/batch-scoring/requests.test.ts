@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { blobService, CanopyUnderTest, stores } from '../support/canopyUnderTest';
-import { fashionTestImages, registerImageModel, uploadBlobs } from './batchScoringFixture';
+import { batchContainer, registerImageModel, uploadTestImages } from './batchScoringFixture';
 
 describe('batch scoring API', () => {
   let canopy: CanopyUnderTest;
   const model = `bsr-${randomUUID().slice(0, 8)}`;
-  const source = { container: 'canopy-batch', prefix: `${model}/images` };
+  const source = { container: batchContainer, prefix: `${model}/images` };
   beforeAll(async () => {
     canopy = await CanopyUnderTest.start();
     // Registered and production, but not deployed: the scorer route has nothing to call.
     await registerImageModel(canopy, model, false);
-    await uploadBlobs(
-      'canopy-batch',
-      `${model}/images/`,
-      fashionTestImages(3).map((i) => ({ name: i.name, content: i.png })),
-    );
+    await uploadTestImages(`${model}/images/`, 3);
   }, 300_000);
   afterAll(async () => {
     await canopy?.stop();
@@ -51,7 +47,7 @@ describe('batch scoring API', () => {
     const notDeployed = await canopy.api('POST', `models/${model}/batch-scoring`, { source });
     expect([notDeployed.status, notDeployed.body.error.code]).toEqual([409, 'MODEL.NOT_DEPLOYED']);
     const empty = await canopy.api('POST', `models/${model}/batch-scoring`, {
-      source: { container: 'canopy-batch', prefix: 'nothing-here/' },
+      source: { container: batchContainer, prefix: 'nothing-here/' },
       via: 'spark',
     });
     expect([empty.status, empty.body.error.code]).toEqual([400, 'SOURCE.EMPTY']);
