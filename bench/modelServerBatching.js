@@ -1,8 +1,9 @@
 // Does coalescing concurrent /score requests into one onnxruntime call (SCORER_BATCHING) pay off?
 // Starts dist/scoring/main.js on loopback per model and setting, sends single-image or single-row
-// requests from 1, 8 and 32 concurrent clients, and writes throughput and latency percentiles to
-// bench/results/model-server-batching.json.
-//   npm run build && node bench/modelServerBatching.js [--image-package DIR] [--tabular-package DIR] [--requests 240]
+// requests from 1, 8 and 32 concurrent clients in three interleaved rounds, and writes the median
+// round's throughput and latency percentiles to bench/results/model-server-batching.json.
+//   npm run build && node bench/modelServerBatching.js [--image-package DIR] [--tabular-package DIR]
+//     [--image-requests 200] [--tabular-requests 4000]   (requests per measurement)
 // Without the folders it uses the packages test/support/modelPackages.ts caches under the temp dir
 // (`npx jest test/scoring/modelPackages.test.ts` makes them).
 const { spawn } = require('node:child_process');
@@ -15,7 +16,12 @@ const { parseArgs } = require('node:util');
 const root = path.resolve(__dirname, '..');
 const resultFile = path.join(root, 'bench', 'results', 'model-server-batching.json');
 const { values } = parseArgs({
-  options: { 'image-package': { type: 'string' }, 'tabular-package': { type: 'string' }, requests: { type: 'string', default: '240' } },
+  options: {
+    'image-package': { type: 'string' },
+    'tabular-package': { type: 'string' },
+    'image-requests': { type: 'string', default: '200' },
+    'tabular-requests': { type: 'string', default: '4000' },
+  },
 });
 
 /** The newest complete package test/support/modelPackages.ts cached under the temp dir for `kind`. */
@@ -127,18 +133,19 @@ async function rowBodies(baseUrl) {
 }
 
 async function main() {
-  const requests = Number(values.requests);
   const cases = [
     {
       model: 'image',
       packageDir: values['image-package'] ?? cachedPackage('image'),
       bodies: async () => imageBodies(),
+      requests: Number(values['image-requests']),
       settings: ['off', 'on', 'on+2ms'],
     },
     {
       model: 'tabular',
       packageDir: values['tabular-package'] ?? cachedPackage('tabular'),
       bodies: rowBodies,
+      requests: Number(values['tabular-requests']),
       settings: ['off', 'on', 'on+2ms'],
     },
   ];
@@ -147,22 +154,34 @@ async function main() {
     on: { SCORER_BATCHING: 'on' },
     'on+2ms': { SCORER_BATCHING: 'on', SCORER_BATCH_WINDOW_MS: '2' },
   };
+  // The machine's load drifts: all settings of a model run side by side and take turns, round by
+  // round, so a quieter or busier minute does not favour one of them; the median round is reported.
   const results = [];
   for (const c of cases) {
-    for (const setting of c.settings) {
-      const scorer = await startScorer(c.packageDir, envOf[setting]);
-      try {
-        await waitReady(scorer.baseUrl);
-        const bodies = await c.bodies(scorer.baseUrl);
-        await load(scorer.baseUrl, bodies, 4, 40);
-        for (const concurrency of [1, 8, 32]) {
-          const result = { model: c.model, batching: setting, ...(await load(scorer.baseUrl, bodies, concurrency, requests)) };
+    const scorers = await Promise.all(c.settings.map((setting) => startScorer(c.packageDir, envOf[setting])));
+    try {
+      await Promise.all(scorers.map((scorer) => waitReady(scorer.baseUrl)));
+      const bodies = await c.bodies(scorers[0].baseUrl);
+      for (const scorer of scorers) await load(scorer.baseUrl, bodies, 4, 40);
+      for (const concurrency of [1, 8, 32]) {
+        const rounds = c.settings.map(() => []);
+        for (let r = 0; r < rounds.length; r++)
+          for (let i = 0; i < scorers.length; i++) rounds[i].push(await load(scorers[i].baseUrl, bodies, concurrency, c.requests));
+        c.settings.forEach((setting, i) => {
+          const sorted = [...rounds[i]].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+          const median = sorted[Math.floor(sorted.length / 2)];
+          const result = {
+            model: c.model,
+            batching: setting,
+            ...median,
+            roundsRequestsPerSecond: rounds[i].map((x) => x.requestsPerSecond),
+          };
           console.log(JSON.stringify(result));
           results.push(result);
-        }
-      } finally {
-        scorer.child.kill('SIGTERM');
+        });
       }
+    } finally {
+      for (const scorer of scorers) scorer.child.kill('SIGTERM');
     }
   }
   const report = {

@@ -2,8 +2,15 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ImagePreprocessing } from './manifest';
 
-/** Bytes that are not a decodable PNG or JPEG. */
-export class ImageInputError extends Error {}
+/** Bytes that are not a decodable PNG or JPEG, or one too large to decode. */
+export class ImageInputError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'SCORE.NOT_AN_IMAGE' | 'SCORE.IMAGE_TOO_LARGE' = 'SCORE.NOT_AN_IMAGE',
+  ) {
+    super(message);
+  }
+}
 
 export interface RgbImage {
   width: number;
@@ -12,7 +19,17 @@ export interface RgbImage {
   pixels: Float32Array;
 }
 
-const maxPixels = 25_000_000;
+/** 4096×4096: a few hundred bytes of PNG can declare gigapixels, and decoding allocates per pixel. */
+const maxPixels = 4096 * 4096;
+
+/** Refuses a PNG whose header declares more than `maxPixels` before anything is allocated for it. */
+function checkPngSize(bytes: Buffer): void {
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') return;
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width * height > maxPixels)
+    throw new ImageInputError(`the PNG is ${width}×${height} pixels; at most ${maxPixels} pixels are accepted`, 'SCORE.IMAGE_TOO_LARGE');
+}
 
 /** PNG or JPEG bytes to RGB; greyscale replicated, alpha dropped without compositing (as the jobs do). */
 export function decodeImage(bytes: Buffer): RgbImage {
@@ -20,6 +37,7 @@ export function decodeImage(bytes: Buffer): RgbImage {
   let height: number;
   let rgba: Uint8Array;
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    checkPngSize(bytes);
     try {
       const png = PNG.sync.read(bytes);
       ({ width, height } = png);
@@ -33,7 +51,10 @@ export function decodeImage(bytes: Buffer): RgbImage {
       ({ width, height } = image);
       rgba = image.data;
     } catch (err) {
-      throw new ImageInputError(`the JPEG could not be decoded: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      if (/maxResolutionInMP/.test(message))
+        throw new ImageInputError(`the JPEG has more than ${maxPixels} pixels, the most accepted`, 'SCORE.IMAGE_TOO_LARGE');
+      throw new ImageInputError(`the JPEG could not be decoded: ${message}`);
     }
   } else {
     throw new ImageInputError('not a PNG or JPEG image');

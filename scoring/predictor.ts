@@ -102,7 +102,7 @@ export class Predictor {
             try {
               return decodeImage(bytes);
             } catch (err) {
-              if (err instanceof ImageInputError) throw new ScoreInputError('SCORE.NOT_AN_IMAGE', `${source}: ${err.message}`);
+              if (err instanceof ImageInputError) throw new ScoreInputError(err.code, `${source}: ${err.message}`);
               throw err;
             }
           });

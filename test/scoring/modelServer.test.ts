@@ -16,6 +16,23 @@ function expectSamePredictions(actual: Json[], expected: Json[], tolerance = 1e-
   });
 }
 
+/** The same PNG with its IHDR claiming another size (the CRC is left stale: the size check comes first). */
+function withPngSize(png: Buffer, width: number, height: number): Buffer {
+  const copy = Buffer.from(png);
+  copy.writeUInt32BE(width, 16);
+  copy.writeUInt32BE(height, 20);
+  return copy;
+}
+
+/** The same JPEG with its baseline frame header (SOF0) claiming another size. */
+function withJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
+  const copy = Buffer.from(jpeg);
+  const frame = copy.indexOf(Buffer.from([0xff, 0xc0]));
+  copy.writeUInt16BE(height, frame + 5);
+  copy.writeUInt16BE(width, frame + 7);
+  return copy;
+}
+
 describe('model server with a 28×28 Fashion-MNIST image model (dist/scoring/main.js)', () => {
   let scorer: ScorerProcess;
   let shoes: { png: Buffer; jpeg: Buffer; pixels: number[]; jpegPixels: number[] }[];
@@ -127,6 +144,20 @@ describe('model server with a 28×28 Fashion-MNIST image model (dist/scoring/mai
       400,
       'SCORE.NOT_AN_IMAGE',
       /PNG could not be decoded/,
+    ],
+    [
+      'a PNG whose header declares 5000×5000 pixels',
+      () => postJson(scorer.baseUrl, { images: [withPngSize(shoes[0].png, 5000, 5000).toString('base64')] }),
+      400,
+      'SCORE.IMAGE_TOO_LARGE',
+      /images\[0\]: the PNG is 5000×5000 pixels/,
+    ],
+    [
+      'a JPEG whose frame declares 5000×5000 pixels',
+      () => postJson(scorer.baseUrl, { images: [withJpegSize(shoes[0].jpeg, 5000, 5000).toString('base64')] }),
+      400,
+      'SCORE.IMAGE_TOO_LARGE',
+      /images\[0\]: the JPEG has more than 16777216 pixels/,
     ],
     [
       'too many rows',
