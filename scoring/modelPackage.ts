@@ -21,7 +21,8 @@ function localReader(dir: string): FileReader {
 /** `https://<account>/<container>/<prefix>/`: read with a connection string when given (Azurite), else the managed identity. */
 function blobReader(uri: string, connectionString: string | undefined): FileReader {
   const url = new URL(uri);
-  const parts = url.pathname.split('/').filter(Boolean);
+  // Blob URLs percent-encode names (a space is %20); the container client wants them decoded.
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   // Azurite puts the account name first in the path.
   const accountInPath = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
   const [container, ...prefix] = accountInPath ? parts.slice(1) : parts;

@@ -75,10 +75,10 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
   });
 
   it('loads the package from blob storage (Azurite, by URI with a connection string) and scores', async () => {
-    const prefix = `fashion-${process.pid}/7/`;
+    const prefix = `fashion model ${process.pid}/7/`;
     expect(await uploadFolder('scorer-tests', prefix, packageDir)).toBeGreaterThanOrEqual(2);
     const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(testEndpoints.storageConnectionString)?.[1] as string;
-    const scorer = await startScorer(`${blobEndpoint}/scorer-tests/${prefix}`, {
+    const scorer = await startScorer(`${blobEndpoint}/scorer-tests/${encodeURI(prefix)}`, {
       MODEL_STORAGE_CONNECTION: testEndpoints.storageConnectionString,
     });
     try {
