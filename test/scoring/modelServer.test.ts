@@ -84,6 +84,12 @@ describe('model server with a 28×28 Fashion-MNIST image model (dist/scoring/mai
     expectSamePredictions(fromJpeg.body.predictions, fromRgb.body.predictions);
   });
 
+  it('reads a body without Content-Type as JSON', async () => {
+    const res = await fetch(`${scorer.baseUrl}/score`, { method: 'POST', body: Buffer.from(JSON.stringify({ data: [shoes[0].pixels] })) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json).predictions).toHaveLength(1);
+  });
+
   it('scores multipart uploads, one prediction per image part, form fields ignored', async () => {
     const { body, contentType } = multipartBody([
       { name: 'note', data: Buffer.from('not an image, just a field') },
