@@ -39,7 +39,18 @@ async function main(): Promise<void> {
     },
     model: env.MODEL_NAME ?? 'model',
     version: env.MODEL_VERSION ?? '0',
-    load: () => loadModelPackage(uri, env.MODEL_STORAGE_CONNECTION),
+    // The log is what ACI and AKS show of a deployment that never gets ready.
+    load: () =>
+      loadModelPackage(uri, env.MODEL_STORAGE_CONNECTION).then(
+        (pkg) => {
+          console.log(`scorer loaded the model package (${pkg.manifest.labels.length} labels)`);
+          return pkg;
+        },
+        (err: Error) => {
+          console.error(`scorer: loading the model package failed: ${err.message}`);
+          throw err;
+        },
+      ),
   });
   const shutdownTimeoutMs = numberSetting(env, 'SCORER_SHUTDOWN_TIMEOUT_MS', 25_000);
   const port = await server.listen();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
 import { ManifestError, ModelManifest, parseManifest } from './manifest';
 
@@ -31,7 +31,15 @@ function blobReader(uri: string, connectionString: string | undefined): FileRead
     : new BlobServiceClient(`${url.protocol}//${url.host}${accountInPath ? `/${parts[0]}` : ''}`, new DefaultAzureCredential());
   const client: ContainerClient = service.getContainerClient(container);
   const base = prefix.length > 0 ? `${prefix.join('/')}/` : '';
-  return async (name) => client.getBlobClient(`${base}${name}`).downloadToBuffer();
+  return async (name) => {
+    try {
+      return await client.getBlobClient(`${base}${name}`).downloadToBuffer();
+    } catch (err) {
+      const status = (err as RestError).statusCode;
+      const why = status === 404 ? 'no such blob' : status ? `HTTP ${status}` : (err as Error).message;
+      throw new Error(`cannot read ${base}${name} from container ${container}: ${why}`);
+    }
+  };
 }
 
 /** Loads a model package by URI (`file://`, Azure Blob or Azurite) and checks every file against the manifest's sha256. */

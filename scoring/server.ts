@@ -92,7 +92,8 @@ export class ScoringServer {
         batcher: new InferenceBatcher((rows) => predictor.infer(rows), { ...batching, enabled }),
       };
     } catch (err) {
-      this.#loadError = (err as Error).message;
+      // A missing blob's RestError can carry an empty message; "failed" must still say something.
+      this.#loadError = (err as Error).message || `${(err as Error).name || 'Error'} while loading the model package`;
     }
   }
 

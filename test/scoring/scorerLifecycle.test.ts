@@ -95,6 +95,25 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
     }
   });
 
+  it('fails (503 with the missing blob named), not "loading" forever, when the package is not in blob storage', async () => {
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(testEndpoints.storageConnectionString)?.[1] as string;
+    const scorer = await startScorer(`${blobEndpoint}/scorer-tests/no-such-model-${process.pid}/`, {
+      MODEL_STORAGE_CONNECTION: testEndpoints.storageConnectionString,
+    });
+    try {
+      let health: Answer;
+      do health = await get(`${scorer.baseUrl}/health`);
+      while (health.body.status === 'loading');
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ status: 'failed', error: { code: 'SCORE.LOAD_FAILED' } });
+      expect(health.body.error.message).toBe(
+        `cannot read no-such-model-${process.pid}/manifest.json from container scorer-tests: no such blob`,
+      );
+    } finally {
+      expect(await scorer.stop()).toBe(0);
+    }
+  });
+
   it('stays 503 with the reason when the package fails its sha256 check', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-tampered-package-'));
     const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'manifest.json'), 'utf8')) as Json;
