@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -126,6 +127,25 @@ export async function registerImageModel(canopy: CanopyUnderTest, model: string,
     if (state?.state === 'failed' || Date.now() > deadline) throw new Error(`the test deployment did not start: ${JSON.stringify(state)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+export interface DeployedModel {
+  canopy: CanopyUnderTest;
+  model: string;
+  endpoint: string;
+}
+
+/** For a describe block: a devhost with a model named `<namePrefix>-<random>` registered and deployed (before all), stopped after all. */
+export function withDeployedModel(namePrefix: string): DeployedModel {
+  const fixture = { model: `${namePrefix}-${randomUUID().slice(0, 8)}` } as DeployedModel;
+  beforeAll(async () => {
+    fixture.canopy = await CanopyUnderTest.start();
+    fixture.endpoint = (await registerImageModel(fixture.canopy, fixture.model))!;
+  });
+  afterAll(async () => {
+    await fixture.canopy?.stop();
+  });
+  return fixture;
 }
 
 export async function addDeployment(model: string, name: string, endpoint: string, trafficPercent: number): Promise<void> {

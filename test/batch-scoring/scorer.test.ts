@@ -1,32 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { CanopyUnderTest } from '../support/canopyUnderTest';
 import {
   accuracy,
   addDeployment,
   expectConsistentOutput,
   expectSameAsServer,
   readBatchOutput,
-  registerImageModel,
   startBatch,
   uploadTestImages,
   waitForBatch,
+  withDeployedModel,
 } from './batchScoringFixture';
 
 jest.setTimeout(20 * 60_000);
 
 describe('batch scoring through the scorer', () => {
-  let canopy: CanopyUnderTest;
-  let endpoint: string;
-  const model = `bs-${randomUUID().slice(0, 8)}`;
-  beforeAll(async () => {
-    canopy = await CanopyUnderTest.start();
-    endpoint = (await registerImageModel(canopy, model))!;
-  });
-  afterAll(async () => {
-    await canopy?.stop();
-  });
+  const deployed = withDeployedModel('bs');
 
   it('scores the 10,000 Fashion-MNIST test images, one row each, far above chance, as the server scores them', async () => {
+    const { canopy, model, endpoint } = deployed;
     const prefix = `${model}/test/`;
     // One blob that is not an image: it is a failed row, not a failed run; the marker is no data.
     const images = await uploadTestImages(prefix, 10_000, [
@@ -55,6 +45,7 @@ describe('batch scoring through the scorer', () => {
   });
 
   it('moves to another deployment when the preferred one is down', async () => {
+    const { canopy, model, endpoint } = deployed;
     await addDeployment(model, `canopy-${model}-dead`, 'http://127.0.0.1:9', 100);
     await addDeployment(model, `canopy-${model}-v1`, endpoint, 0);
     const prefix = `${model}/failover/`;

@@ -1,31 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { CanopyUnderTest, stores } from '../support/canopyUnderTest';
+import { stores } from '../support/canopyUnderTest';
 import {
   accuracy,
   expectConsistentOutput,
   expectSameAsServer,
   readBatchOutput,
-  registerImageModel,
   startBatch,
   uploadTestImages,
   waitForBatch,
+  withDeployedModel,
 } from './batchScoringFixture';
 
 jest.setTimeout(20 * 60_000);
 
 describe('batch scoring on Spark', () => {
-  let canopy: CanopyUnderTest;
-  let endpoint: string;
-  const model = `bsk-${randomUUID().slice(0, 8)}`;
-  beforeAll(async () => {
-    canopy = await CanopyUnderTest.start();
-    endpoint = (await registerImageModel(canopy, model))!;
-  });
-  afterAll(async () => {
-    await canopy?.stop();
-  });
+  const deployed = withDeployedModel('bsk');
 
   it('scores a few hundred images with batch_score into the same page files, and tears its cluster down', async () => {
+    const { canopy, model, endpoint } = deployed;
     const prefix = `${model}/test/`;
     const images = await uploadTestImages(prefix, 400, [{ name: 'broken.png', content: Buffer.from('not an image') }]);
     const id = await startBatch(canopy, model, prefix, { via: 'spark', pageSize: 100 });
