@@ -68,12 +68,18 @@ export function* trainingPipeline(context: OrchestrationContext): Generator<Task
   };
   const call = (name: string, payload: unknown): Task => context.df.callActivityWithRetry(name, transient, payload);
   function* wait(seconds: number): Generator<Task, void, unknown> {
+    const cancelled = (): Cancelled => {
+      status.cancelRequested = true;
+      return new Cancelled('the run was cancelled');
+    };
+    // A cancel that arrived while an activity ran has completed the event task already, and racing a completed task
+    // again is not reliable (batch scoring saw the completion go to an earlier Task.any), so it is checked first.
+    if (cancel.isCompleted) throw cancelled();
     const timer: TimerTask = context.df.createTimer(plusSeconds(context.df.currentUtcDateTime, seconds));
     const winner = yield context.df.Task.any([timer, cancel]);
     if (winner === cancel) {
       timer.cancel();
-      status.cancelRequested = true;
-      throw new Cancelled('the run was cancelled');
+      throw cancelled();
     }
   }
   function unwrap<T>(result: unknown): T {
