@@ -1,6 +1,4 @@
-import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
 import { CosmosRunStore } from '../../shared/adapters/azure/cosmosRunStore';
@@ -8,17 +6,11 @@ import { CosmosSpecStore } from '../../shared/adapters/azure/cosmosSpecStore';
 import { CanopyContainers, openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
 import { validatePipelineSpec, PipelineSpec } from '../../shared/domain/pipelineSpec';
 import { candidateGrid } from '../../shared/domain/candidateGrid';
-import { testEndpoints } from '../support/testStack';
+import { testCosmosClient } from '../support/testStack';
 
 // Contract suites for the Cosmos-backed ports. The same adapters talk to Azure Cosmos DB; here
 // they run against the emulator, the only Cosmos reachable on this machine.
-const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
-const client = new CosmosClient({
-  endpoint: testEndpoints.cosmosEndpoint,
-  key,
-  agent: new https.Agent({ rejectUnauthorized: false }),
-  connectionPolicy: { enableEndpointDiscovery: false },
-});
+const client = testCosmosClient();
 let containers: CanopyContainers;
 
 beforeAll(async () => {

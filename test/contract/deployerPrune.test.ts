@@ -1,6 +1,4 @@
-import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
 import { activities, RunContext } from '../../orchestrations/trainingPipeline/contracts';
 import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
@@ -10,18 +8,12 @@ import { candidateGrid } from '../../shared/domain/candidateGrid';
 import { defaultPrices } from '../../shared/domain/cost';
 import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { systemClock } from '../../shared/ports/clock';
-import { testEndpoints } from '../support/testStack';
+import { testCosmosClient } from '../support/testStack';
 import { startAciFakes } from './aciFakes';
 import { waitForDeployment } from './deployer.contract';
 
 // pruneDeployments after a promotion: the real registry and ledger (Cosmos emulator), ACI container groups on the ARM fake.
-const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
-const cosmos = new CosmosClient({
-  endpoint: testEndpoints.cosmosEndpoint,
-  key,
-  agent: new https.Agent({ rejectUnauthorized: false }),
-  connectionPolicy: { enableEndpointDiscovery: false },
-});
+const cosmos = testCosmosClient();
 
 describe('pruneDeployments', () => {
   let fakes: Awaited<ReturnType<typeof startAciFakes>>;

@@ -1,6 +1,4 @@
-import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
@@ -13,16 +11,10 @@ import { systemClock } from '../../shared/ports/clock';
 import { activities } from '../../orchestrations/trainingPipeline/contracts';
 import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
 import { blobService } from '../support/canopyUnderTest';
-import { testEndpoints } from '../support/testStack';
+import { testCosmosClient } from '../support/testStack';
 
 // The pipeline's switchTraffic activity with `deployment.canaryPercent`, on the real registry (Cosmos emulator).
-const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
-const client = new CosmosClient({
-  endpoint: testEndpoints.cosmosEndpoint,
-  key,
-  agent: new https.Agent({ rejectUnauthorized: false }),
-  connectionPolicy: { enableEndpointDiscovery: false },
-});
+const client = testCosmosClient();
 
 function spec(deployment: Record<string, unknown> = {}) {
   return validatePipelineSpec(

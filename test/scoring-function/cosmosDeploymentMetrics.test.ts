@@ -1,20 +1,12 @@
-import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
 import { CosmosDeploymentMetrics } from '../../shared/adapters/azure/cosmosDeploymentMetrics';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
 import { emptyWindow, MetricsWindow, recordInto } from '../../shared/domain/deploymentMetrics';
-import { testEndpoints } from '../support/testStack';
+import { testCosmosClient } from '../support/testStack';
 
 // Contract of the DeploymentMetricsStore port against the Cosmos emulator; the same adapter talks to Azure Cosmos DB.
-const key = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
-const client = new CosmosClient({
-  endpoint: testEndpoints.cosmosEndpoint,
-  key,
-  agent: new https.Agent({ rejectUnauthorized: false }),
-  connectionPolicy: { enableEndpointDiscovery: false },
-});
+const client = testCosmosClient();
 
 function window(deployment: string, windowStart: string, latencies: number[], errors = 0): MetricsWindow {
   const w = emptyWindow('iris', deployment, 1, windowStart);

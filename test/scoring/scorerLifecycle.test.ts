@@ -28,6 +28,14 @@ function get(url: string, agent: http.Agent | false = false): Promise<Answer> {
   return new Promise((resolve, reject) => http.get(url, { agent }, (res) => resolve(answerOf(res))).on('error', reject));
 }
 
+/** `/health` once the scorer has stopped loading (ready or failed). */
+async function settledHealth(baseUrl: string): Promise<Answer> {
+  for (;;) {
+    const health = await get(`${baseUrl}/health`);
+    if (health.body.status !== 'loading') return health;
+  }
+}
+
 /** A copy of the package whose manifest.json is a FIFO: the scorer's read of it waits until the test writes it. */
 function packageWithHeldManifest(packageDir: string): { dir: string; release: () => Promise<void> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-held-package-'));
@@ -101,9 +109,7 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
       MODEL_STORAGE_CONNECTION: testEndpoints.storageConnectionString,
     });
     try {
-      let health: Answer;
-      do health = await get(`${scorer.baseUrl}/health`);
-      while (health.body.status === 'loading');
+      const health = await settledHealth(scorer.baseUrl);
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'failed', error: { code: 'SCORE.LOAD_FAILED' } });
       expect(health.body.error.message).toBe(
@@ -122,9 +128,7 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
     fs.copyFileSync(path.join(packageDir, 'model.onnx'), path.join(dir, 'model.onnx'));
     const scorer = await startScorer(dir);
     try {
-      let health: Answer;
-      do health = await get(`${scorer.baseUrl}/health`);
-      while (health.body.status === 'loading');
+      const health = await settledHealth(scorer.baseUrl);
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'failed', error: { code: 'SCORE.LOAD_FAILED' } });
       expect(health.body.error.message).toMatch(/model.onnx does not match its sha256/);

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
@@ -11,11 +9,9 @@ import { CosmosRunStore } from '../../shared/adapters/azure/cosmosRunStore';
 import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
 import { DevhostProcess, startDevhost } from './devhostProcess';
 import { Json } from './json';
-import { testEndpoints } from './testStack';
+import { testCosmosClient, testEndpoints } from './testStack';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-const cosmosKey = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
-
 /** A small Fashion-MNIST sample in the walkthrough's layout, made once per machine by the jobs' importer. */
 /** The jobs' virtual environment, Fashion-MNIST and the featurizer (jobs/setup.sh is fast when they are there). */
 export function ensureJobsEnvironment(): void {
@@ -62,12 +58,7 @@ export async function uploadFolder(container: string, prefix: string, dir: strin
 }
 
 export async function stores() {
-  const client = new CosmosClient({
-    endpoint: testEndpoints.cosmosEndpoint,
-    key: cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  const client = testCosmosClient();
   const containers = await openCanopyContainers(client, 'canopy');
   return {
     runs: new CosmosRunStore(containers.runs),

@@ -1,3 +1,5 @@
+import https from 'node:https';
+import { CosmosClient } from '@azure/cosmos';
 import { stackEndpoints, StackPorts } from '../../devhost/localStack/stack';
 
 /** Ports of the test stack: away from the defaults, so tests run beside a user's `npm start`. */
@@ -17,6 +19,22 @@ export function testAppSettings(): Record<string, string> {
     CANOPY_RUNTIME: 'local',
     AzureWebJobsStorage: testEndpoints.storageConnectionString,
     CANOPY_COSMOS_ENDPOINT: testEndpoints.cosmosEndpoint,
-    CANOPY_COSMOS_EMULATOR_KEY: testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, ''),
+    CANOPY_COSMOS_EMULATOR_KEY: testCosmosKey,
   };
+}
+
+/** The emulator's published key (not a secret), from the test stack's connection string. */
+export const testCosmosKey = testEndpoints.cosmosConnectionString.split('AccountKey=')[1].replace(/;$/, '');
+
+let cosmos: CosmosClient | undefined;
+
+/** A client of the test stack's Cosmos emulator, accepting its self-signed certificate (this client only). */
+export function testCosmosClient(): CosmosClient {
+  cosmos ??= new CosmosClient({
+    endpoint: testEndpoints.cosmosEndpoint,
+    key: testCosmosKey,
+    agent: new https.Agent({ rejectUnauthorized: false }),
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  return cosmos;
 }
