@@ -4,7 +4,7 @@
 // child, and writes bench/results/durable.json.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const net = require('node:net');
+const { freePort } = require('./lib/freePort');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -16,18 +16,6 @@ const resultFile = path.join(root, 'bench', 'results', 'durable.json');
 const repeats = 5;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A port the OS says is free now, so the bench never collides with a stack already running. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startHost(stack, hub, stateDir, functionsPort) {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'devhost', 'main.js'), '--app', appDir], {
