@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clusterName } from '../../shared/domain/naming';
 import { CanopyUnderTest, ensureJobsEnvironment, repoRoot, uploadFolder } from '../support/canopyUnderTest';
 import { Json } from '../support/json';
 
@@ -52,9 +53,7 @@ describe('tabular pipeline (server workload logs)', () => {
       expect(output.error).toBeUndefined();
       expect(output).toMatchObject({ pipelineStatus: 'succeeded', candidates: { total: 2, succeeded: 2 }, tornDown: true });
       expect(['low', 'medium', 'high']).toContain(output.deployed.scoredLabel);
-      const batches = fs
-        .readdirSync(path.join(canopy.stateDir, 'compute', fs.readdirSync(path.join(canopy.stateDir, 'compute'))[0], 'batches'))
-        .sort();
+      const batches = fs.readdirSync(path.join(canopy.stateDir, 'compute', clusterName(started.body.instanceId), 'batches')).sort();
       expect(batches).toEqual(['etl', ...done.candidates.map((c: Json) => c.candidateId)].sort());
       const metadata = (await (await fetch(`${output.deployed.endpoint}/metadata`)).json()) as Json;
       expect(metadata.task).toBe('tabular-classification');
