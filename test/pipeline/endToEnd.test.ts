@@ -53,8 +53,12 @@ describe('training pipeline, end to end on the local stack', () => {
     const second = await canopy.api('POST', `pipelines/${pipeline}/runs`, {});
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({ code: 'RUN.ALREADY_RUNNING', details: { instanceId } });
-    await blobService.getContainerClient('canopy-landing').getBlockBlobClient(`${pipeline}/_READY`).upload('again', 5);
-    await canopy.host.waitForOutput(new RegExp(`pipeline ${pipeline} is already running as ${instanceId}`));
+    const again = await blobService.getContainerClient('canopy-landing').getBlockBlobClient(`${pipeline}/_READY`).upload('again', 5);
+    // The marker's own message (the 409 above says "already running" too): this marker was handled and started nothing.
+    const againEtag = String(again.etag).replace(/"/g, '');
+    await canopy.host.waitForOutput(
+      new RegExp(`pipeline ${pipeline} is already running as ${instanceId}; marker ${againEtag} starts nothing`),
+    );
 
     const done = await canopy.waitForEnd(pipeline, instanceId);
     const output: Json = done.orchestration.output;
