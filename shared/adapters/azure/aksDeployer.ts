@@ -136,9 +136,14 @@ export class AksDeployer implements Deployer {
       const pods = (
         await core.listNamespacedPod(this.options.namespace, undefined, undefined, undefined, undefined, `${deploymentLabel}=${name}`)
       ).body.items;
-      const newest = pods.sort((a, b) =>
-        String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
-      )[0];
+      // The pod that explains a failure is the one not ready; among equals the newest. Creation times are whole
+      // seconds in Kubernetes (and Dates once the client has parsed them), so a rollout's pods can tie.
+      const ready = (pod: (typeof pods)[number]) => {
+        const statuses = pod.status?.containerStatuses ?? [];
+        return statuses.length > 0 && statuses.every((c) => c.ready);
+      };
+      const created = (pod: (typeof pods)[number]) => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
+      const newest = pods.sort((a, b) => Number(ready(a)) - Number(ready(b)) || created(b) - created(a))[0];
       if (!newest?.metadata?.name) return '(no pods)';
       const log = await core.readNamespacedPodLog(
         newest.metadata.name,
