@@ -8,6 +8,7 @@ import { candidateGrid } from '../../shared/domain/candidateGrid';
 import { defaultPrices } from '../../shared/domain/cost';
 import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { systemClock } from '../../shared/ports/clock';
+import { registerTestVersion } from '../support/modelVersions';
 import { testCosmosClient } from '../support/testStack';
 import { startAciFakes } from './aciFakes';
 import { waitForDeployment } from './deployer.contract';
@@ -57,24 +58,7 @@ describe('pruneDeployments', () => {
       // No container needs to answer here: each group just has to exist until it is deleted.
       fakes.aci.injectContainerFault('never-healthy');
       await fakes.deployer.beginDeploy({ name, model: 'prune', version, packageUri: 'file:///p', cpu: 1, memoryGb: 1 });
-      await registry.createVersion(
-        'prune',
-        {
-          packageUri: 'file:///p',
-          metrics: { accuracy: 0.9 } as never,
-          lineage: {
-            pipeline: 'prune',
-            instanceId: `prune--${version}`,
-            candidateId: 'c',
-            classifier: 'logistic_regression',
-            featurizer: 'squeezenet1.1',
-            params: {},
-            specVersion: 1,
-            dataSnapshot: 's',
-          },
-        },
-        new Date(),
-      );
+      await registerTestVersion(registry, 'prune', `prune--${version}`, 'file:///p');
       await registry.upsertDeployment({
         model: 'prune',
         name,

@@ -11,6 +11,7 @@ import { systemClock } from '../../shared/ports/clock';
 import { activities } from '../../orchestrations/trainingPipeline/contracts';
 import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
 import { blobService } from '../support/canopyUnderTest';
+import { registerTestVersion } from '../support/modelVersions';
 import { testCosmosClient } from '../support/testStack';
 
 // The pipeline's switchTraffic activity with `deployment.canaryPercent`, on the real registry (Cosmos emulator).
@@ -59,25 +60,7 @@ describe('switchTraffic with a canary share', () => {
     const checked = spec({ canaryPercent: 10 });
     if (!checked.ok) throw new Error(checked.problems.join('; '));
     const run = { pipeline: 'canary', instanceId: 'canary--1', spec: checked.spec as PipelineSpec };
-    const register = (n: number) =>
-      registry.createVersion(
-        'canary',
-        {
-          packageUri: `file:///p/${n}`,
-          metrics: { accuracy: 0.9 } as never,
-          lineage: {
-            pipeline: 'canary',
-            instanceId: `canary--${n}`,
-            candidateId: 'c',
-            classifier: 'logistic_regression',
-            featurizer: 'squeezenet1.1',
-            params: {},
-            specVersion: 1,
-            dataSnapshot: 's',
-          },
-        },
-        new Date(),
-      );
+    const register = (n: number) => registerTestVersion(registry, 'canary', `canary--${n}`, `file:///p/${n}`);
     const switchTraffic = (version: number) =>
       act[activities.switchTraffic]({
         run,
