@@ -25,25 +25,29 @@ export interface HttpServerOptions {
 
 class BodyTooLargeError extends Error {}
 
+/**
+ * The whole body, or BodyTooLargeError once it passes `limit` (declared or streamed). The rest of an
+ * oversized body is read and dropped on the kept-alive connection: closing it instead resets the socket
+ * under a client still writing, which then sees EPIPE rather than the 413.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(new BodyTooLargeError());
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLargeError());
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let oversized = false;
     req.on('data', (chunk: Buffer) => {
+      if (oversized) return;
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
+        oversized = true;
+        chunks.length = 0;
         reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
+      } else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (!oversized) resolve(Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }
@@ -181,7 +185,6 @@ export class DevhostHttpServer {
       return await readBody(req, this.#opts.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        res.setHeader('connection', 'close');
         writeHostError(res, 413, 'HOST.BODY_TOO_LARGE', `The request body is larger than the limit of ${this.#opts.maxBodyBytes} bytes.`);
         return undefined;
       }
