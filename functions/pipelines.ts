@@ -39,10 +39,17 @@ async function startFromHttp(
     (dataVersion as string | undefined) ?? `http:${randomUUID()}`,
     'http',
   );
-  if (!result.started)
+  if (!result.started && result.reason === 'running')
     throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
       instanceId: result.runningInstanceId,
     });
+  if (!result.started)
+    throw new ApiError(
+      409,
+      'RUN.DATA_VERSION_ALREADY_RAN',
+      `data version ${String(dataVersion)} of pipeline ${stored.name} already ran as ${result.instanceId} (${result.runtimeStatus}); pass a new dataVersion to run again`,
+      { instanceId: result.instanceId, runtimeStatus: result.runtimeStatus },
+    );
   const status = new URL(`/api/pipelines/${stored.name}/runs/${result.instanceId}`, req.url).toString();
   return {
     status: 202,

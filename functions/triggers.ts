@@ -30,7 +30,12 @@ app.storageBlob('pipelineMarker', {
     }
     const result = await startPipelineRun(df.getClient(context), comp, stored, `blob:${etag}`, 'blob');
     if (result.started) context.log(`pipeline ${pipeline} started as ${result.instanceId} by its marker`);
-    else context.warn(`pipeline ${pipeline} is already running as ${result.runningInstanceId}; marker ${etag} starts nothing`);
+    else if (result.reason === 'running')
+      context.warn(`pipeline ${pipeline} is already running as ${result.runningInstanceId}; marker ${etag} starts nothing`);
+    else
+      context.log(
+        `marker ${etag} of pipeline ${pipeline} already ran as ${result.instanceId} (${result.runtimeStatus}); it starts nothing`,
+      );
   },
 });
 
@@ -48,7 +53,9 @@ app.timer('scheduledRetraining', {
       const stored = specs.find((s) => s.name === due.name)!;
       const result = await startPipelineRun(df.getClient(context), comp, stored, `schedule:${due.occurrence.toISOString()}`, 'schedule');
       if (result.started) context.log(`scheduled retraining of ${stored.name} started as ${result.instanceId}`);
-      else context.warn(`scheduled retraining of ${stored.name} skipped: ${result.runningInstanceId} is still running`);
+      else if (result.reason === 'running')
+        context.warn(`scheduled retraining of ${stored.name} skipped: ${result.runningInstanceId} is still running`);
+      else context.log(`scheduled retraining of ${stored.name} for ${due.occurrence.toISOString()} already ran as ${result.instanceId}`);
     }
   },
 });

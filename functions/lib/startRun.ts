@@ -24,11 +24,27 @@ export async function runningInstance(client: DurableClient, pipeline: string): 
   return statuses.find((s) => pipelineOfInstance(s.instanceId) === pipeline)?.instanceId;
 }
 
-export type StartResult = { started: true; instanceId: string } | { started: false; runningInstanceId: string };
+/** The status of an instance, or undefined when the task hub has none by that id. */
+async function existingInstance(client: DurableClient, instanceId: string): Promise<OrchestrationRuntimeStatus | undefined> {
+  try {
+    return (await client.getStatus(instanceId, { showInput: false })).runtimeStatus;
+  } catch (err) {
+    // The SDK reports an unknown instance as an error naming the extension's 404; anything else is a real failure.
+    if (/HTTP 404/.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+export type StartResult =
+  | { started: true; instanceId: string }
+  | { started: false; reason: 'running'; runningInstanceId: string }
+  | { started: false; reason: 'already-ran'; instanceId: string; runtimeStatus: OrchestrationRuntimeStatus };
 
 /**
  * Starts a run of a stored spec for one data version. The instance id derives from the pipeline
- * and the data version, and one run per pipeline runs at a time.
+ * and the data version, and one run per pipeline runs at a time. A data version that already ran
+ * starts nothing: starting its instance id again would replace that run's history (a blob trigger
+ * may deliver a marker twice, and a caller may retry with the same `dataVersion`).
  */
 export async function startPipelineRun(
   client: DurableClient,
@@ -38,8 +54,10 @@ export async function startPipelineRun(
   trigger: string,
 ): Promise<StartResult> {
   const running = await runningInstance(client, stored.name);
-  if (running) return { started: false, runningInstanceId: running };
+  if (running) return { started: false, reason: 'running', runningInstanceId: running };
   const instanceId = pipelineInstanceId(stored.name, dataVersion);
+  const ran = await existingInstance(client, instanceId);
+  if (ran) return { started: false, reason: 'already-ran', instanceId, runtimeStatus: ran };
   const input: PipelineInput = {
     pipeline: stored.name,
     specVersion: stored.version,
@@ -55,7 +73,7 @@ export async function startPipelineRun(
   } catch (err) {
     // Two starts raced with the same data version: the other one won.
     const again = await runningInstance(client, stored.name);
-    if (again) return { started: false, runningInstanceId: again };
+    if (again) return { started: false, reason: 'running', runningInstanceId: again };
     throw err;
   }
   return { started: true, instanceId };
