@@ -18,6 +18,9 @@ describe('training pipeline, end to end on the local stack', () => {
   });
   afterAll(async () => {
     await canopy?.stop();
+    // A later test's devhost has a new host id, hence no receipts: a marker left here would start this
+    // pipeline again there (the second marker's data version never ran).
+    await blobService.getContainerClient('canopy-landing').getBlockBlobClient(`${pipeline}/_READY`).deleteIfExists();
   });
 
   it('trains the grid after a marker upload, deploys the best, tears down, and records everything in Cosmos', async () => {
@@ -126,6 +129,15 @@ describe('training pipeline, end to end on the local stack', () => {
     expect(deployments).toEqual([
       expect.objectContaining({ version: 1, state: 'healthy', trafficPercent: 100, endpoint: output.deployed.endpoint }),
     ]);
+
+    // The data version that ran is not run again (that would replace its history): 409 naming the run.
+    const markerVersion = `blob:${String(marker.etag).replace(/"/g, '')}`;
+    const rerun = await canopy.api('POST', `pipelines/${pipeline}/runs`, { dataVersion: markerVersion });
+    expect(rerun.status).toBe(409);
+    expect(rerun.body.error).toMatchObject({
+      code: 'RUN.DATA_VERSION_ALREADY_RAN',
+      details: { instanceId, runtimeStatus: 'Completed' },
+    });
 
     // Only the one run exists.
     expect((await runs.listPipelineRuns(pipeline)).items.map((r) => r.instanceId)).toEqual([instanceId]);
