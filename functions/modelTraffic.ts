@@ -1,6 +1,7 @@
 import { app, HttpRequest } from '@azure/functions';
 import { app as composition, Composition } from '../shared/composition';
 import { validateTrafficSplit } from '../shared/domain/trafficSplit';
+import { maxMetricsLookbackMinutes } from '../shared/domain/deploymentMetrics';
 import { deploymentMetricsOf } from './lib/deploymentMetricsView';
 import { ApiError, handled, positiveIntParam, readJson } from './lib/http';
 
@@ -50,7 +51,7 @@ app.http('getModelMetrics', {
     const comp = await composition();
     const model = req.params.name;
     await deploymentsOf(comp, model);
-    const minutes = positiveIntParam(req.query.get('minutes'), 'minutes', 60, 7 * 24 * 60);
+    const minutes = positiveIntParam(req.query.get('minutes'), 'minutes', 60, maxMetricsLookbackMinutes);
     return { jsonBody: { model, minutes, deployments: await deploymentMetricsOf(comp, model, minutes) } };
   }),
 });

@@ -4,6 +4,10 @@
  */
 export const metricsWindowMs = 60_000;
 
+/** The longest look back the metrics API answers; windows are kept a day longer, then Cosmos DB expires them. */
+export const maxMetricsLookbackMinutes = 7 * 24 * 60;
+export const metricsRetentionSeconds = maxMetricsLookbackMinutes * 60 + 24 * 60 * 60;
+
 /** Bucket i holds latencies in [firstBucketMs·growth^(i-1), firstBucketMs·growth^i); bucket 0 everything below. */
 const firstBucketMs = 0.25;
 const bucketGrowth = 1.25;

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cosmosContainers } from '../../shared/adapters/azure/cosmosSchema';
+import { cosmosContainers, cosmosDefaultTtl } from '../../shared/adapters/azure/cosmosSchema';
 import { pipelineSpecSchema } from '../../shared/domain/pipelineSpec';
 import { ArmResource, mainTemplate, repoRoot, resourcesOfType } from './support/armTemplate';
 
 const variables = mainTemplate().variables as {
   cosmosDatabaseName: string;
-  cosmosContainers: { name: string; partitionKey: string }[];
+  cosmosContainers: { id: string; partitionKey: { paths: string[]; kind: string }; defaultTtl?: number }[];
   dataContainers: string[];
 };
 
@@ -18,10 +18,16 @@ describe('data stores', () => {
 
   it('Cosmos DB has the database and exactly the containers and partition keys the adapters use', () => {
     // Azure Cosmos DB data-plane roles cannot create containers: the template has to.
-    expect(Object.fromEntries(variables.cosmosContainers.map((c) => [c.name, c.partitionKey]))).toEqual(cosmosContainers);
+    expect(Object.fromEntries(variables.cosmosContainers.map((c) => [c.id, c.partitionKey.paths.join()]))).toEqual(cosmosContainers);
+    expect(variables.cosmosContainers.every((c) => c.partitionKey.kind === 'Hash')).toBe(true);
+    // Time to live as the adapters create it locally: on (no default) where documents set their own `ttl`.
+    expect(Object.fromEntries(variables.cosmosContainers.filter((c) => 'defaultTtl' in c).map((c) => [c.id, c.defaultTtl]))).toEqual(
+      cosmosDefaultTtl,
+    );
     const containers = resourcesOfType(template, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
     expect(containers).toHaveLength(1);
     expect(loopsOver(containers[0], 'cosmosContainers')).toBe(true);
+    expect(containers[0].properties).toEqual({ resource: "[variables('cosmosContainers')[copyIndex()]]" });
     expect(variables.cosmosDatabaseName).toBe('canopy');
     expect(resourcesOfType(template, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases').map((d) => d.properties)).toEqual([
       { resource: { id: "[variables('cosmosDatabaseName')]" } },

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { CosmosDeploymentMetrics } from '../../shared/adapters/azure/cosmosDeploymentMetrics';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
-import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
-import { emptyWindow, MetricsWindow, recordInto } from '../../shared/domain/deploymentMetrics';
+import { CanopyContainers, openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
+import {
+  emptyWindow,
+  maxMetricsLookbackMinutes,
+  metricsRetentionSeconds,
+  MetricsWindow,
+  recordInto,
+} from '../../shared/domain/deploymentMetrics';
 import { testCosmosClient } from '../support/testStack';
 
 // Contract of the DeploymentMetricsStore port against the Cosmos emulator; the same adapter talks to Azure Cosmos DB.
@@ -18,9 +24,10 @@ describe('DeploymentMetricsStore (Cosmos)', () => {
   let store: CosmosDeploymentMetrics;
   let other: CosmosDeploymentMetrics;
   let registry: CosmosModelRegistry;
+  let containers: CanopyContainers;
 
   beforeAll(async () => {
-    const containers = await openCanopyContainers(client, `metrics-${randomUUID().slice(0, 8)}`);
+    containers = await openCanopyContainers(client, `metrics-${randomUUID().slice(0, 8)}`);
     store = new CosmosDeploymentMetrics(containers.models);
     // A second instance's adapter on the same container, as another function instance would have.
     other = new CosmosDeploymentMetrics(containers.models);
@@ -43,6 +50,19 @@ describe('DeploymentMetricsStore (Cosmos)', () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? store : other).add([window('hot', start, [1, 2, 3], 1)])));
     const [hot] = await store.list('iris', new Date(start));
     expect([hot.requests, hot.errors, hot.latencyMsSum]).toEqual([24, 8, 48]);
+  });
+
+  it('expires its windows a day after the longest look back, and only them: the models container has TTL on with no default', async () => {
+    expect(metricsRetentionSeconds).toBe(maxMetricsLookbackMinutes * 60 + 86_400);
+    expect((await containers.models.read()).resource?.defaultTtl).toBe(-1);
+    const start = '2026-11-22T12:00:00.000Z';
+    await store.add([window('ttl', start, [4])]);
+    await store.add([window('ttl', start, [6])]);
+    const { resource } = await containers.models.item(`metrics:ttl:${start}`, 'iris').read();
+    expect(resource).toMatchObject({ ttl: metricsRetentionSeconds, requests: 2 });
+    const [listed] = await store.list('iris', new Date(start));
+    expect(listed).not.toHaveProperty('ttl');
+    expect(listed).not.toHaveProperty('kind');
   });
 
   it('lives beside the registry without showing up in its listings', async () => {

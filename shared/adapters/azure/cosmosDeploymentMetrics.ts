@@ -1,9 +1,12 @@
 import { Container } from '@azure/cosmos';
-import { mergeWindow, MetricsWindow } from '../../domain/deploymentMetrics';
+import { mergeWindow, metricsRetentionSeconds, MetricsWindow } from '../../domain/deploymentMetrics';
 import { DeploymentMetricsStore } from '../../ports/deploymentMetrics';
 import { isCosmosStatus, withoutSystemFields } from './cosmosSchema';
 
-type MetricsDocument = MetricsWindow & { id: string; kind: 'metrics'; _etag?: string };
+/** `ttl`: the `models` container has TTL on with no default, so only these documents expire. */
+type MetricsDocument = MetricsWindow & { id: string; kind: 'metrics'; ttl: number; _etag?: string };
+
+const bookkeeping = ['id', 'kind', 'ttl'];
 
 const maxAttempts = 10;
 
@@ -32,7 +35,7 @@ export class CosmosDeploymentMetrics implements DeploymentMetricsStore {
         { partitionKey: model },
       )
       .fetchAll();
-    return resources.map((d) => withoutSystemFields<MetricsWindow>(d, 'id', 'kind'));
+    return resources.map((d) => withoutSystemFields<MetricsWindow>(d, ...bookkeeping));
   }
 
   async #addOne(window: MetricsWindow): Promise<void> {
@@ -41,13 +44,13 @@ export class CosmosDeploymentMetrics implements DeploymentMetricsStore {
       const stored = await this.#read(id, window.model);
       try {
         if (!stored) {
-          await this.models.items.create<MetricsDocument>({ ...window, id, kind: 'metrics' });
+          await this.models.items.create<MetricsDocument>({ ...window, id, kind: 'metrics', ttl: metricsRetentionSeconds });
         } else {
-          const merged = mergeWindow(withoutSystemFields<MetricsWindow>(stored, 'id', 'kind'), window);
+          const merged = mergeWindow(withoutSystemFields<MetricsWindow>(stored, ...bookkeeping), window);
           await this.models
             .item(id, window.model)
             .replace<MetricsDocument>(
-              { ...merged, id, kind: 'metrics' },
+              { ...merged, id, kind: 'metrics', ttl: metricsRetentionSeconds },
               { accessCondition: { type: 'IfMatch', condition: stored._etag as string } },
             );
         }

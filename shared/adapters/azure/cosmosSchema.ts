@@ -10,6 +10,12 @@ export const cosmosContainers = {
 
 export type CosmosContainerName = keyof typeof cosmosContainers;
 
+/**
+ * Containers with time to live on. -1: nothing expires unless its document sets `ttl` (the deployment
+ * metrics windows in `models` do; versions and deployments beside them must never expire).
+ */
+export const cosmosDefaultTtl: Partial<Record<CosmosContainerName, number>> = { models: -1 };
+
 export type CanopyContainers = Record<CosmosContainerName, Container>;
 
 /**
@@ -34,7 +40,14 @@ export async function openCanopyContainers(client: CosmosClient, databaseId: str
   const entries = await Promise.all(
     Object.entries(cosmosContainers).map(async ([id, path]) => {
       const container = await existing(
-        async () => (await database.containers.createIfNotExists({ id, partitionKey: { paths: [path] } })).container,
+        async () =>
+          (
+            await database.containers.createIfNotExists({
+              id,
+              partitionKey: { paths: [path] },
+              defaultTtl: cosmosDefaultTtl[id as CosmosContainerName],
+            })
+          ).container,
         () => database.container(id),
       );
       return [id, container] as const;
