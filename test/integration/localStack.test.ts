@@ -14,7 +14,29 @@ import { bodyOf } from '../support/json';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalStack } = require('../../dist/devhost/localStack/stack') as typeof import('../../devhost/localStack/stack');
 
-const ports: StackPorts = { blob: 21000, queue: 21001, table: 21002, cosmos: 21081 };
+/** Ports nothing listens on now: fixed numbers collided with a test stack moved by CANOPY_TEST_*_PORT. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer().once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const found = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return found;
+}
+
+function listenOn(port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
 const repoRoot = path.resolve(__dirname, '../..');
 
 function clients(stack: LocalStack) {
@@ -32,6 +54,13 @@ function clients(stack: LocalStack) {
 
 describe('local stack', () => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-stack-'));
+  let ports: StackPorts;
+  let functionsPort: number;
+  beforeAll(async () => {
+    const [blob, queue, table, cosmos, functions] = await freePorts(5);
+    ports = { blob, queue, table, cosmos };
+    functionsPort = functions;
+  });
   afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
   it('keeps blobs and Cosmos documents across a restart', async () => {
@@ -73,11 +102,10 @@ describe('local stack', () => {
   });
 
   it('names the port and the setting when a port is taken', async () => {
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(ports.queue, '127.0.0.1', resolve));
+    const blocker = await listenOn(ports.queue);
     try {
       await expect(startLocalStack(stateDir, ports)).rejects.toThrow(
-        /Port 21001 \(Azurite queue\) is already in use.*set CANOPY_QUEUE_PORT/,
+        new RegExp(`Port ${ports.queue} \\(Azurite queue\\) is already in use.*set CANOPY_QUEUE_PORT`),
       );
     } finally {
       blocker.close();
@@ -85,20 +113,19 @@ describe('local stack', () => {
   });
 
   it('tells which setting moves the Functions host off a busy port', async () => {
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(21071, '127.0.0.1', resolve));
+    const blocker = await listenOn(functionsPort);
     try {
       const result = spawnSync(
         process.execPath,
         [path.join(repoRoot, 'dist/devhost/main.js'), '--app', path.join(__dirname, '../fixtures/httpApp')],
         {
-          env: { ...process.env, CANOPY_FUNCTIONS_PORT: '21071', CANOPY_STATE_DIR: stateDir },
+          env: { ...process.env, CANOPY_FUNCTIONS_PORT: String(functionsPort), CANOPY_STATE_DIR: stateDir },
           encoding: 'utf8',
           timeout: 20_000,
         },
       );
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/Port 21071 is already in use; set CANOPY_FUNCTIONS_PORT/);
+      expect(result.stderr).toMatch(new RegExp(`Port ${functionsPort} is already in use; set CANOPY_FUNCTIONS_PORT`));
     } finally {
       blocker.close();
     }
