@@ -14,29 +14,21 @@ import { bodyOf } from '../support/json';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startLocalStack } = require('../../dist/devhost/localStack/stack') as typeof import('../../devhost/localStack/stack');
 
-/** Ports nothing listens on now: fixed numbers collided with a test stack moved by CANOPY_TEST_*_PORT. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer().once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const found = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return found;
-}
-
 function listenOn(port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer().once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
 }
+
+/** Ports nothing listens on now: fixed numbers collided with a test stack moved by CANOPY_TEST_*_PORT. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => listenOn(0)));
+  const found = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return found;
+}
+
 const repoRoot = path.resolve(__dirname, '../..');
 
 function clients(stack: LocalStack) {
