@@ -2,6 +2,40 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/*
+ * The layers (DESIGN.md): domain (pure) ← ports ← use cases ← composition ← functions / activities, with adapters
+ * implementing ports. Each folder may import only what lies below it; `shared/errors.ts` is below everything. The
+ * rules match the import as written (relative paths), so each pattern names the folder at any depth of `../`.
+ */
+const outside = (folder) => `^(\\.\\./)+${folder}(/|$)`;
+const layer = (message, regexes) => ({ 'no-restricted-imports': ['error', { patterns: regexes.map((regex) => ({ regex, message })) }] });
+
+/** What the domain may import besides itself and errors.ts: deterministic libraries only. */
+const pureDomainPackages = ['ajv', 'cron-parser', 'node:crypto'];
+const domainLayer = layer(
+  'shared/domain is pure: it imports only shared/domain, shared/errors and ' + pureDomainPackages.join(', ') + '.',
+  [`^(?!\\./|\\.\\./errors$|${pureDomainPackages.map((name) => `${name}$`).join('|')})`],
+);
+const portsLayer = layer('shared/ports are interfaces over the domain: they import only shared/domain, shared/ports and shared/errors.', [
+  '^(?!\\./|\\.\\./domain/|\\.\\./errors$)',
+]);
+const adaptersLayer = layer('Adapters implement ports: they may not import functions, orchestrations, use cases or the composition root.', [
+  outside('functions'),
+  outside('orchestrations'),
+  outside('usecases'),
+  '(^|/)composition$',
+]);
+const usecasesLayer = layer('Use cases are built from ports: no adapters, composition, functions or orchestrations.', [
+  '(^|/)adapters(/|$)',
+  '(^|/)composition$',
+  outside('functions'),
+  outside('orchestrations'),
+]);
+const functionsLayer = layer('Functions reach adapters through shared/composition (or a use case), never directly.', [
+  '(^|/)adapters(/|$)',
+]);
+const errorsModule = layer('shared/errors.ts is imported by every layer, so it imports nothing.', ['.']);
+
 const orchestratorRestrictions = {
   'no-restricted-imports': [
     'error',
@@ -45,9 +79,15 @@ export default tseslint.config(
   },
   {
     files: ['orchestrations/**/*.ts'],
-    ignores: ['orchestrations/**/activities/**', 'orchestrations/**/*.activities.ts'],
+    ignores: ['orchestrations/**/activities/**', 'orchestrations/**/*.activities.ts', 'orchestrations/hosting/**'],
     rules: orchestratorRestrictions,
   },
+  { files: ['shared/domain/**/*.ts'], rules: domainLayer },
+  { files: ['shared/ports/**/*.ts'], rules: portsLayer },
+  { files: ['shared/adapters/**/*.ts'], rules: adaptersLayer },
+  { files: ['shared/usecases/**/*.ts'], rules: usecasesLayer },
+  { files: ['functions/**/*.ts'], rules: functionsLayer },
+  { files: ['shared/errors.ts'], rules: errorsModule },
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

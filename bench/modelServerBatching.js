@@ -2,7 +2,7 @@
 // Starts dist/scoring/main.js on loopback per model and setting, sends single-image or single-row
 // requests from 1, 8 and 32 concurrent clients in three interleaved rounds, and writes the median
 // round's throughput and latency percentiles to bench/results/model-server-batching.json.
-//   npm run build && node bench/modelServerBatching.js [--image-package DIR] [--tabular-package DIR]
+//   npm run build:scoring && node bench/modelServerBatching.js [--image-package DIR] [--tabular-package DIR]
 //     [--image-requests 200] [--tabular-requests 4000]   (requests per measurement)
 // Without the folders it uses the packages test/support/modelPackages.ts caches under the temp dir
 // (`npx jest test/scoring/modelPackages.test.ts` makes them).

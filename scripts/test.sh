@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): installs what is missing, builds, lints, then runs
+# The README's test command (`npm test`): installs what is missing, builds (the app, then the devhost and the model
+# server), lints, then runs
 # jest (unit + integration on the real local stack) and the jobs' pytest suite, and ends with one
 # summary line across both.
 set -uo pipefail
@@ -10,7 +11,7 @@ mkdir -p "$RESULTS"
 rm -f "$RESULTS"/jest.json "$RESULTS"/pytest.xml
 
 node scripts/ensure-node-modules.js || exit $?
-npm run build --silent || exit $?
+npm run build:all --silent || exit $?
 npm run lint --silent || { echo "lint failed: run 'npm run format' for style, fix the rest by hand" >&2; exit 1; }
 
 # The pipeline tests run the Spark jobs: their environment, data and featurizer come first.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import packageJson from '../package.json';
 import { defaultPrices, PriceTable } from './domain/cost';
+import { CanopyError } from './errors';
 
 /**
  * The only reader of `process.env`. Everything the app is configured with is validated here
@@ -47,7 +48,7 @@ export interface AzureResourcesConfig {
   armEndpoint: string;
   /** Livy's base URL with `{cluster}` where the cluster name goes. */
   livyEndpoint: string;
-  /** True against the loopback fakes: a static test token replaces DefaultAzureCredential. */
+  /** True against the loopback fakes (ARM on loopback, local runtime): the composition root gives the adapters the fakes' token. */
   fakes: boolean;
   /** Holds the cluster gateway password (secret `hdinsight.gatewayPasswordSecret`); absent only against the fakes. */
   keyVaultUri?: string;
@@ -105,10 +106,10 @@ export interface CanopyConfig {
   local: LocalConfig;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG.INVALID';
+/** The app settings are wrong: permanent until someone fixes them. */
+export class ConfigError extends CanopyError {
   constructor(readonly problems: string[]) {
-    super(`Canopy configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+    super('CONFIG.INVALID', `Canopy configuration is invalid:\n  - ${problems.join('\n  - ')}`, false, { problems });
   }
 }
 

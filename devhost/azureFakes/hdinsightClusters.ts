@@ -1,4 +1,5 @@
 import { ArmError, ResourceTypeDefinition } from './arm/armTypes';
+import { CreateRefusal } from './arm/faults';
 
 /**
  * `Microsoft.HDInsight/clusters` for the ARM fake, after the stable 2021-06-01 REST spec
@@ -151,3 +152,39 @@ export function hdinsightClusters(opts: { provisionMs?: number; deleteMs?: numbe
     },
   };
 }
+
+/**
+ * Cluster creates Azure refuses outright, with the bodies it answers, for `faults.refuseNextCreate`. A caller without
+ * `Microsoft.HDInsight/clusters/write` gets ARM's 403 `AuthorizationFailed`; a subscription short of cores gets
+ * HDInsight's quota refusal, a plain 400 `BadRequest` that only its message tells apart (as the 2021-06-01 API sends it).
+ */
+export const hdinsightCreateRefusals = {
+  authorizationFailed(principal: { clientId: string; objectId: string }): CreateRefusal {
+    return (resource) => ({
+      status: 403,
+      headers: { 'x-ms-failure-cause': 'gateway' },
+      body: {
+        error: {
+          code: 'AuthorizationFailed',
+          message:
+            `The client '${principal.clientId}' with object id '${principal.objectId}' does not have authorization to perform ` +
+            `action 'Microsoft.HDInsight/clusters/write' over scope '${resource.id}' or the scope is invalid. ` +
+            'If access was recently granted, please refresh your credentials.',
+        },
+      },
+    });
+  },
+  insufficientCores(quota: { subscriptionId: string; required: number; available: number }): CreateRefusal {
+    return (resource) => ({
+      status: 400,
+      body: {
+        error: {
+          code: 'BadRequest',
+          message:
+            `User SubscriptionId '${quota.subscriptionId}' does not have cores left to create resource '${resource.name}'. ` +
+            `Required: ${quota.required}, Available: ${quota.available}.`,
+        },
+      },
+    });
+  },
+};

@@ -1,6 +1,5 @@
 import { BlobStore } from '../../shared/ports/blobStore';
-import { BatchRequest, BatchStatus } from '../../shared/ports/computeTarget';
-import { LocalSparkComputeTarget } from '../../shared/adapters/local/localSparkComputeTarget';
+import { BatchRequest, BatchStatus, ComputeTarget } from '../../shared/ports/computeTarget';
 
 /** A Livy batch as the fake understood its body: a batch request of the port, on a cluster, keyed by its Livy id. */
 export type LivyJob = Omit<BatchRequest, 'name'> & { cluster: string; key: string };
@@ -14,11 +13,12 @@ export interface LivyRunner {
 
 /**
  * Really runs each batch on local Spark: the cluster storage is Azurite, so the abfs locations of the batch map to
- * containers and prefixes there, and `LocalSparkComputeTarget` stages the input, runs `jobs/spark-submit.sh` and
- * uploads the output to where the batch said, as Spark on HDInsight writes it.
+ * containers and prefixes there, and the given compute target (the app's local Spark one, which the caller builds)
+ * stages the input, runs `jobs/spark-submit.sh` and uploads the output to where the batch said, as Spark on HDInsight
+ * writes it. Only the port is used: the fakes depend on the app through its ports alone.
  */
 export class LocalSparkLivyRunner implements LivyRunner {
-  constructor(private readonly spark: LocalSparkComputeTarget) {}
+  constructor(private readonly spark: ComputeTarget) {}
 
   async start(job: LivyJob): Promise<void> {
     if ((await this.spark.getCluster(job.cluster))?.state !== 'running')

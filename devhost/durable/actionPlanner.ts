@@ -137,7 +137,8 @@ function addNewAction(plan: Plan, action: SdkAction, id: number | undefined, inp
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry: {
       const name = action.functionName ?? '';
-      const json = inputJson(action.input);
+      // The SDK pre-serialises string inputs of activities and continueAsNew, not of sub-orchestrations.
+      const json = action.input === undefined ? undefined : JSON.stringify(action.input);
       const childId = action.instanceId || `${input.instanceId}:${String(eventId).padStart(4, '0')}`;
       plan.events.push(
         historyEvent(EventType.SubOrchestrationInstanceCreated, { Name: name, Version: '', InstanceId: childId, Input: json }, eventId, at),

@@ -1,5 +1,6 @@
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { armClientOptions } from '../../shared/adapters/azure/azureCredential';
+import { azureAccess } from '../../shared/composition';
 import { containerInstanceApiVersion } from '../../devhost/azureFakes/containerInstanceGroups';
 import { aciResourceGroup, startAciFakes } from './aciFakes';
 import { contractPackages, DeployerSubject, describeDeployer, waitForDeployment } from './deployer.contract';
@@ -119,7 +120,7 @@ describe('AciDeployer against the Container Instances fake', () => {
     const stranger = new ContainerInstanceManagementClient(
       { getToken: async () => ({ token: 'not-the-token', expiresOnTimestamp: Date.now() + 60_000 }) },
       fakes.azure.subscriptionId,
-      armClientOptions(fakes.azure),
+      armClientOptions(fakes.azure.armEndpoint, azureAccess(fakes.azure)),
     );
     await expect(stranger.containerGroups.get(aciResourceGroup, 'canopy-none')).rejects.toMatchObject({ statusCode: 401 });
   });

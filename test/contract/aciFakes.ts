@@ -2,7 +2,8 @@ import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { ContainerInstanceFake } from '../../devhost/azureFakes/containerInstanceFake';
 import { AciDeployer } from '../../shared/adapters/azure/aciDeployer';
-import { armClientOptions, azureTokenCredential } from '../../shared/adapters/azure/azureCredential';
+import { armClientOptions } from '../../shared/adapters/azure/azureCredential';
+import { azureAccess } from '../../shared/composition';
 import { AzureResourcesConfig } from '../../shared/config';
 import { testEndpoints } from '../support/testStack';
 import { armFakeFor, scorerEntry } from './deployerAzure';
@@ -25,7 +26,11 @@ export async function startAciFakes(): Promise<{
     provisionMs: 300,
     deleteMs: 200,
   });
-  const client = new ContainerInstanceManagementClient(azureTokenCredential(azure), azure.subscriptionId, armClientOptions(azure));
+  const client = new ContainerInstanceManagementClient(
+    azureAccess(azure).credential,
+    azure.subscriptionId,
+    armClientOptions(azure.armEndpoint, azureAccess(azure)),
+  );
   const deployer = new AciDeployer(azure, client, { healthTimeoutMs: 2000 });
   return {
     arm,

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import { containerServiceApiVersion } from '../../devhost/azureFakes/containerServiceClusters';
-import { createAksDeployer } from '../../shared/adapters/azure/aksFactory';
+import { aksDeployer } from '../../shared/composition';
 import { aksCluster, startAksFakes } from './aksFakes';
 import { contractPackages, DeployerSubject, describeDeployer, waitForDeployment } from './deployer.contract';
 
@@ -131,10 +131,7 @@ describe('AksDeployer against the Kubernetes fake', () => {
         .on('error', reject),
     );
     expect(status).toBe(401);
-    const elsewhere = createAksDeployer(
-      { healthTimeoutMs: 1000 },
-      { ...fakes.azure, aks: { cluster: 'no-such-cluster', namespace: 'canopy' } },
-    );
-    await expect(elsewhere.getDeployment('x')).rejects.toMatchObject({ statusCode: 404 });
+    const elsewhere = aksDeployer({ healthTimeoutMs: 1000 }, { ...fakes.azure, aks: { cluster: 'no-such-cluster', namespace: 'canopy' } });
+    await expect(elsewhere.getDeployment('x')).rejects.toMatchObject({ code: 'ARM.NOT_FOUND', transient: false });
   });
 });

@@ -2,8 +2,7 @@ import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { registerManagedCluster } from '../../devhost/azureFakes/containerServiceClusters';
 import { KubernetesFake } from '../../devhost/azureFakes/kubernetesFake';
 import { AksDeployer } from '../../shared/adapters/azure/aksDeployer';
-import { createAksDeployer } from '../../shared/adapters/azure/aksFactory';
-import { fakeAzureToken } from '../../shared/adapters/azure/azureCredential';
+import { aksDeployer, fakeAzureToken } from '../../shared/composition';
 import { AzureResourcesConfig } from '../../shared/config';
 import { testEndpoints } from '../support/testStack';
 import { armFakeFor, scorerEntry } from './deployerAzure';
@@ -34,7 +33,7 @@ export async function startAksFakes(progressDeadlineMs: number): Promise<{
     location: azure.location,
     kubeconfig: () => kube.kubeconfig(aksCluster),
   });
-  const deployer = createAksDeployer({ healthTimeoutMs: 2000 }, { ...azure, aks });
+  const deployer = aksDeployer({ healthTimeoutMs: 2000 }, { ...azure, aks });
   return {
     arm,
     kube,

@@ -119,4 +119,24 @@ describe('ARM fake framework', () => {
     expect([throttled.status, throttled.headers['retry-after'], throttled.body?.error?.code]).toEqual([429, '7', 'TooManyRequests']);
     expect((await call(widget('w3'))).status).toBe(200);
   });
+
+  it('refuses the next create outright with the refusal built from the resource, then creates normally', async () => {
+    fake.faults.refuseNextCreate('Microsoft.Test/widgets', (resource) => ({
+      status: 403,
+      headers: { 'x-ms-failure-cause': 'gateway' },
+      body: { error: { code: 'AuthorizationFailed', message: `no write on ${resource.id}` } },
+    }));
+    const refused = await call(widget('w4'), 'PUT', { location: 'eastus' });
+    expect([refused.status, refused.headers['x-ms-failure-cause'], refused.body?.error]).toEqual([
+      403,
+      'gateway',
+      {
+        code: 'AuthorizationFailed',
+        message: `no write on /subscriptions/${subscription}/resourceGroups/rg1/providers/Microsoft.Test/widgets/w4`,
+      },
+    ]);
+    expect(refused.headers['azure-asyncoperation']).toBeUndefined();
+    expect((await call(widget('w4'))).status).toBe(404);
+    expect((await call(widget('w4'), 'PUT', { location: 'eastus' })).status).toBe(201);
+  });
 });

@@ -1,8 +1,8 @@
 import { ClusterCreateParametersExtended, HDInsightManagementClient, Role } from '@azure/arm-hdinsight';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
-import { armClientOptions, azureTokenCredential } from '../../shared/adapters/azure/azureCredential';
-import { createHdinsightComputeTarget } from '../../shared/adapters/azure/hdinsightFactory';
+import { armClientOptions } from '../../shared/adapters/azure/azureCredential';
+import { azureAccess, hdinsightComputeTarget } from '../../shared/composition';
 import { loadConfig } from '../../shared/config';
 import { AzureFakes, fakeResourceGroup, startAzureFakes } from '../support/azureFakes';
 import { testAppSettings, testEndpoints } from '../support/testStack';
@@ -16,14 +16,18 @@ const cluster = (name: string) => ({ name, headVmSize: 'Standard_D12_v2', worker
 describe('HDInsight on the ARM fake', () => {
   let fakes: AzureFakes;
   let password: string;
-  let target: ReturnType<typeof createHdinsightComputeTarget>;
+  let target: ReturnType<typeof hdinsightComputeTarget>;
   let sdk: HDInsightManagementClient;
 
   beforeAll(async () => {
     fakes = await startAzureFakes({ runner: 'recorded', provisionMs: 400, deleteMs: 200 });
     password = fakes.env.CANOPY_HDINSIGHT_GATEWAY_PASSWORD;
-    target = createHdinsightComputeTarget(loadConfig({ ...testAppSettings(), ...fakes.env }), fakes.azure, data);
-    sdk = new HDInsightManagementClient(azureTokenCredential(fakes.azure), fakes.azure.subscriptionId, armClientOptions(fakes.azure));
+    target = hdinsightComputeTarget(loadConfig({ ...testAppSettings(), ...fakes.env }), fakes.azure, data);
+    sdk = new HDInsightManagementClient(
+      azureAccess(fakes.azure).credential,
+      fakes.azure.subscriptionId,
+      armClientOptions(fakes.azure.armEndpoint, azureAccess(fakes.azure)),
+    );
   });
   afterAll(() => fakes?.close());
 
@@ -121,7 +125,7 @@ describe('HDInsight on the ARM fake', () => {
     const stranger = new HDInsightManagementClient(
       { getToken: async () => ({ token: 'stolen', expiresOnTimestamp: Date.now() + 60_000 }) },
       fakes.azure.subscriptionId,
-      armClientOptions(fakes.azure),
+      armClientOptions(fakes.azure.armEndpoint, azureAccess(fakes.azure)),
     );
     await expect(stranger.clusters.get(fakeResourceGroup, 'canopy-body')).rejects.toMatchObject({ statusCode: 401 });
   });

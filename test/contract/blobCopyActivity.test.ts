@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobFake } from '../../devhost/azureFakes/blobFake';
-import { activities, CopyPageResult, RunContext, Tagged } from '../../orchestrations/trainingPipeline/contracts';
-import { createActivities, dataSnapshot, PipelineDeps } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { Tagged } from '../../orchestrations/durable/contract';
+import { CopyPageResult, RunRef } from '../../orchestrations/trainingPipeline/contracts';
+import { createPipelineActivities } from '../../orchestrations/trainingPipeline/activities/handlers';
+import { dataSnapshot } from '../../shared/domain/runLocations';
+import { fixedSpecs } from '../support/fixedSpecs';
 import { blobCopiers } from '../../shared/adapters/azure/blobCopyFactory';
 import { candidateGrid } from '../../shared/domain/candidateGrid';
 import { loadConfig } from '../../shared/config';
@@ -12,17 +15,13 @@ import { testAppSettings, testEndpoints } from '../support/testStack';
 // The pipeline's copyDataPage activity with the copier the composition builds: a named source account copied into the
 // run's data snapshot. Azurite copies between accounts only on one host, so app storage and source are both the test
 // Azurite reached through the blob fake (which logs and injects faults).
-const unused = (what: string) => () => {
-  throw new Error(`no ${what} in this test`);
-};
-
 describe('copyDataPage', () => {
   const id = randomUUID().slice(0, 8);
   let fake: BlobFake;
-  let copyDataPage: (input: { run: RunContext; continuation?: string }) => Promise<Tagged<CopyPageResult>>;
+  let copyDataPage: (input: { run: RunRef; continuation?: string }) => Promise<Tagged<CopyPageResult>>;
   let target: BlobServiceClient;
 
-  const run = (connection?: string): RunContext => {
+  const specOf = (connection?: string): PipelineSpec => {
     const checked = validatePipelineSpec(
       {
         name: 'copy',
@@ -33,8 +32,15 @@ describe('copyDataPage', () => {
       (s) => candidateGrid(s).length,
     );
     if (!checked.ok) throw new Error(checked.problems.join('; '));
-    return { pipeline: 'copy', instanceId: `copy--${id}`, spec: checked.spec as PipelineSpec };
+    return checked.spec as PipelineSpec;
   };
+  const connections = ['landUse', 'elsewhere'];
+  const specs = fixedSpecs(...connections.map(specOf));
+  const run = (connection: string): RunRef => ({
+    pipeline: 'copy',
+    instanceId: `copy--${id}`,
+    specVersion: connections.indexOf(connection) + 1,
+  });
 
   beforeAll(async () => {
     fake = await BlobFake.start(`http://127.0.0.1:${testEndpoints.ports.blob}`);
@@ -49,18 +55,14 @@ describe('copyDataPage', () => {
     for (const name of ['train/a/1.png', 'train/b/2.png', 'test/a/3.png', '_READY'])
       await landing.getBlockBlobClient(`landuse/${name}`).uploadData(Buffer.from(name));
     target = BlobServiceClient.fromConnectionString(testEndpoints.storageConnectionString);
-    const deps: PipelineDeps = {
+    copyDataPage = createPipelineActivities({
       copier: blobCopiers(cfg),
+      specs,
       blobs: undefined as never,
       runs: undefined as never,
       registry: undefined as never,
-      ledger: undefined as never,
-      compute: unused('compute'),
-      deployer: unused('deployer'),
       clock: { now: () => new Date() },
-      prices: cfg.prices,
-    };
-    copyDataPage = createActivities(deps)[activities.copyDataPage];
+    }).copyDataPage;
   });
   afterAll(() => fake.stop());
 
@@ -73,7 +75,7 @@ describe('copyDataPage', () => {
       failures: [],
       next: undefined,
     });
-    const snapshot = dataSnapshot(run('landUse'));
+    const snapshot = dataSnapshot(run('landUse'), specOf('landUse'));
     const names: string[] = [];
     for await (const blob of target.getContainerClient(snapshot.container).listBlobsFlat({ prefix: snapshot.prefix }))
       names.push(blob.name);
@@ -90,6 +92,7 @@ describe('copyDataPage', () => {
   });
 
   it('fails with DATA.UNKNOWN_CONNECTION for a connection no setting names', async () => {
-    expect(await copyDataPage({ run: run('elsewhere') })).toMatchObject({ ok: false, code: 'DATA.UNKNOWN_CONNECTION' });
+    // A permanent refusal: the activity host turns it into a tagged failure, so the run fails at once.
+    await expect(copyDataPage({ run: run('elsewhere') })).rejects.toMatchObject({ code: 'DATA.UNKNOWN_CONNECTION', transient: false });
   });
 });

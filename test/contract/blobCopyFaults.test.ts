@@ -85,6 +85,10 @@ describe('AzureBlobCopier against the blob fake', () => {
 
   it('fails only the page whose listing stays throttled', async () => {
     fake.throttle('list', 3, 503);
-    await expect(copier.copyPage(request())).rejects.toMatchObject({ statusCode: 503 });
+    await expect(copier.copyPage(request())).rejects.toMatchObject({
+      code: 'STORAGE.THROTTLED',
+      transient: true,
+      details: expect.objectContaining({ status: 503 }),
+    });
   });
 });

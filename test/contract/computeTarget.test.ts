@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
-import { createHdinsightComputeTarget } from '../../shared/adapters/azure/hdinsightFactory';
+import { hdinsightComputeTarget } from '../../shared/composition';
 import { LocalSparkComputeTarget } from '../../shared/adapters/local/localSparkComputeTarget';
 import { loadConfig } from '../../shared/config';
 import { startAzureFakes } from '../support/azureFakes';
@@ -32,7 +32,7 @@ describeComputeTargetContract('HDInsight + Livy (fakes)', async () => {
   const fakes = await startAzureFakes({ runner: 'recorded', provisionMs: 1000 });
   const cfg = loadConfig({ ...testAppSettings(), ...fakes.env, CANOPY_MODELS_DIR: modelsDir });
   return {
-    target: createHdinsightComputeTarget(cfg, fakes.azure, data),
+    target: hdinsightComputeTarget(cfg, fakes.azure, data),
     data,
     uploadImages,
     beforeFailingBatch: () =>

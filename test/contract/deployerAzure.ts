@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
-import { fakeAzureToken } from '../../shared/adapters/azure/azureCredential';
+import { fakeAzureToken } from '../../shared/composition';
 import { AzureResourcesConfig } from '../../shared/config';
 
 /** The compiled model server the fakes' containers and pods run. */

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { activities, RunContext } from '../../orchestrations/trainingPipeline/contracts';
-import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { createDeployActivities } from '../../orchestrations/deployModel/activities/handlers';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
 import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
-import { candidateGrid } from '../../shared/domain/candidateGrid';
-import { defaultPrices } from '../../shared/domain/cost';
-import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { systemClock } from '../../shared/ports/clock';
 import { registerTestVersion } from '../support/modelVersions';
 import { testCosmosClient } from '../support/testStack';
@@ -30,28 +26,14 @@ describe('pruneDeployments', () => {
     const unused = () => {
       throw new Error('not used here');
     };
-    const act = createActivities({
+    const act = createDeployActivities({
       blobs: undefined as never,
-      runs: undefined as never,
+      specs: undefined as never,
       registry,
       ledger,
-      compute: unused,
       deployer: (kind) => (kind === 'aci' ? fakes.deployer : unused()),
-      copier: unused,
       clock: systemClock,
-      prices: defaultPrices,
     });
-    const checked = validatePipelineSpec(
-      {
-        name: 'prune',
-        scenario: 'image-classification',
-        data: { source: { container: 'landing', prefix: 'x/' } },
-        candidates: { classifiers: [{ type: 'logistic_regression' }] },
-      },
-      (s) => candidateGrid(s).length,
-    );
-    if (!checked.ok) throw new Error(checked.problems.join('; '));
-    const run: RunContext = { pipeline: 'prune', instanceId: 'prune--0123456789abcdef', spec: checked.spec as PipelineSpec };
     const now = new Date().toISOString();
     for (const version of [1, 2, 3, 4]) {
       const name = `canopy-prune-v${version}`;
@@ -73,7 +55,7 @@ describe('pruneDeployments', () => {
     await registry.promote('prune', 4, new Date());
 
     const model = { model: 'prune', version: 4, packageUri: 'file:///p' };
-    expect(await act[activities.pruneDeployments]({ run, model })).toEqual({ ok: true, deleted: ['canopy-prune-v2', 'canopy-prune-v1'] });
+    expect(await act.pruneSuperseded({ model })).toEqual({ ok: true, deleted: ['canopy-prune-v2', 'canopy-prune-v1'] });
     for (const gone of ['canopy-prune-v1', 'canopy-prune-v2'])
       expect(await waitForDeployment(fakes.deployer, gone, (s) => s === undefined)).toBeUndefined();
     for (const kept of ['canopy-prune-v3', 'canopy-prune-v4']) expect(await fakes.deployer.getDeployment(kept)).toBeDefined();
@@ -85,6 +67,6 @@ describe('pruneDeployments', () => {
       'canopy-prune-v4': 'healthy',
     });
     // Run twice (an activity may), it finds nothing more to delete.
-    expect(await act[activities.pruneDeployments]({ run, model })).toEqual({ ok: true, deleted: [] });
+    expect(await act.pruneSuperseded({ model })).toEqual({ ok: true, deleted: [] });
   });
 });

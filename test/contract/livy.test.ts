@@ -1,8 +1,8 @@
 import { HDInsightManagementClient } from '@azure/arm-hdinsight';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
-import { armClientOptions, azureTlsAgent, azureTokenCredential } from '../../shared/adapters/azure/azureCredential';
-import { createHdinsightComputeTarget } from '../../shared/adapters/azure/hdinsightFactory';
+import { armClientOptions } from '../../shared/adapters/azure/azureCredential';
+import { azureAccess, hdinsightComputeTarget } from '../../shared/composition';
 import { LivyClient, toBatchState } from '../../shared/adapters/azure/livyClient';
 import { loadConfig } from '../../shared/config';
 import { AzureFakes, fakeResourceGroup, startAzureFakes } from '../support/azureFakes';
@@ -26,8 +26,12 @@ describe('Livy on HDInsight (fake) and the Livy client', () => {
   beforeAll(async () => {
     fakes = await startAzureFakes({ runner: 'recorded', provisionMs: 100 });
     const cfg = loadConfig({ ...testAppSettings(), ...fakes.env });
-    const sdk = new HDInsightManagementClient(azureTokenCredential(fakes.azure), fakes.azure.subscriptionId, armClientOptions(fakes.azure));
-    const target = createHdinsightComputeTarget(cfg, fakes.azure, data);
+    const sdk = new HDInsightManagementClient(
+      azureAccess(fakes.azure).credential,
+      fakes.azure.subscriptionId,
+      armClientOptions(fakes.azure.armEndpoint, azureAccess(fakes.azure)),
+    );
+    const target = hdinsightComputeTarget(cfg, fakes.azure, data);
     await target.beginCreateCluster({
       name: 'canopy-livy',
       headVmSize: 'A',
@@ -44,7 +48,7 @@ describe('Livy on HDInsight (fake) and the Livy client', () => {
       baseUrl: fakes.livy.endpoint.replace('{cluster}', 'canopy-livy'),
       username: 'canopy',
       password: async () => password,
-      agent: azureTlsAgent(fakes.azure),
+      agent: azureAccess(fakes.azure).agent,
     });
     // A real submission stages the jobs bundle; reuse its Livy body for the raw requests below.
     await data.ensureContainer('contract-livy');

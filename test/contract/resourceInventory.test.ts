@@ -3,7 +3,7 @@ import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { ResourceTypeDefinition } from '../../devhost/azureFakes/arm/armTypes';
 import { resourceGroupResourcesRoute, resourcesApiVersion } from '../../devhost/azureFakes/resourceGroupResources';
 import { ArmResourceInventory } from '../../shared/adapters/azure/armResourceInventory';
-import { fakeAzureToken } from '../../shared/adapters/azure/azureCredential';
+import { fakeAzureToken, resourceInventory } from '../../shared/composition';
 import { loadConfig } from '../../shared/config';
 
 // The reaper's view of the compute resource group: ARM's List By Resource Group, paged, against the ARM fake.
@@ -61,7 +61,7 @@ describe('ArmResourceInventory against the ARM fake', () => {
       CANOPY_WORKLOAD_IDENTITY_CLIENT_ID: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
       CANOPY_SCORER_IMAGE: 'crcanopy.azurecr.io/canopy-scorer:0.1.0',
     });
-    inventory = new ArmResourceInventory(cfg.azure!);
+    inventory = resourceInventory(cfg.azure!);
     const gadget = (name: string) =>
       `${fake.url}/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Test/gadgets/${name}?api-version=2024-01-01`;
     for (let i = 0; i < 5; i++)

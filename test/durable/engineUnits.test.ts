@@ -79,6 +79,18 @@ describe('planActions', () => {
     expect(plan.events[0].Input).toBe('"x"');
   });
 
+  test('a sub-orchestration string input is serialised here (the SDK leaves it raw)', () => {
+    const plan = planActions({
+      instanceId: 'i',
+      actions: [[{ actionType: ActionType.CallSubOrchestrator, functionName: 'child', instanceId: 'i:c', input: 'x' }]],
+      recorded: [],
+      nextId: 0,
+      now,
+    });
+    expect(plan.events[0].Input).toBe('"x"');
+    expect(plan.effects[0]).toMatchObject({ kind: 'child', childId: 'i:c', input: '"x"' });
+  });
+
   test('entity request ids are stable across replays', () => {
     expect(deterministicGuid('i', 3)).toBe(deterministicGuid('i', 3));
     expect(deterministicGuid('i', 3)).not.toBe(deterministicGuid('i', 4));

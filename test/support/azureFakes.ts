@@ -9,8 +9,8 @@ import { GatewayCredentials, hdinsightClusters } from '../../devhost/azureFakes/
 import { LivyFake } from '../../devhost/azureFakes/livyFake';
 import { LivyRunner, LocalSparkLivyRunner, RecordedLivyRunner } from '../../devhost/azureFakes/livyRunners';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
-import { fakeAzureToken } from '../../shared/adapters/azure/azureCredential';
 import { LocalSparkComputeTarget } from '../../shared/adapters/local/localSparkComputeTarget';
+import { fakeAzureToken } from '../../shared/composition';
 import { AzureResourcesConfig, loadConfig } from '../../shared/config';
 import { testAppSettings, testEndpoints } from './testStack';
 

@@ -7,8 +7,11 @@ type StackModule = typeof import('../../devhost/localStack/stack');
 
 /** Starts one Azurite + Cosmos emulator for the whole run (from the compiled devhost, as `npm start` does). */
 export default async function globalSetup(): Promise<void> {
+  const compiledStack = path.resolve(__dirname, '../../dist/devhost/localStack/stack.js');
+  if (!fs.existsSync(compiledStack))
+    throw new Error(`${compiledStack} is missing: run \`npm run build:all\` (the app and the devhost) first.`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startLocalStack } = require('../../dist/devhost/localStack/stack') as StackModule;
+  const { startLocalStack } = require(compiledStack) as StackModule;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-test-stack-'));
   const stack = await startLocalStack(stateDir, testPorts).catch((err: Error) => {
     throw new Error(

@@ -19,7 +19,7 @@ import { ResourceStore, ResourceView } from './resourceStore';
  * `InProgress` → `Succeeded`/`Failed` (with the error body) while the resource's `provisioningState` walks the
  * definition's timed lifecycle; after a delete the resource answers 404.
  *
- * `faults` injects failures (429 + `Retry-After`, canned errors, a create that fails or never finishes); `requests`
+ * `faults` injects failures (429 + `Retry-After`, canned errors, a create refused outright, that fails or never finishes); `requests`
  * logs every request (without the token) for tests to assert on; `route` adds a handler for anything else ARM serves
  * (e.g. a container group's logs or a resource group's resource list), with the same token and api-version checks.
  */
@@ -225,6 +225,13 @@ export class ArmFake {
     }
     if (method !== 'PUT') fail(405, 'MethodNotAllowed', `The method '${method}' is not allowed.`);
     if (this.#store.isDeleting(key)) fail(409, 'Conflict', `The resource '${name}' is being deleted; retry once the delete has finished.`);
+    const identity = {
+      id: this.resourceId(originalCase(url.pathname, 4), `${definition.namespace}/${definition.type}`, originalCase(url.pathname, 8)),
+      name: originalCase(url.pathname, 8),
+      type: `${definition.namespace}/${definition.type}`,
+    };
+    const refusal = this.#store.get(key) ? undefined : this.faults.takeCreateRefusal(identity.type);
+    if (refusal) return refusal(identity);
     if (!body || typeof body !== 'object' || Array.isArray(body))
       fail(400, 'InvalidRequestContent', 'The request content must be a JSON object.');
     const problems = definition.validate(body as Record<string, unknown>);
@@ -236,11 +243,6 @@ export class ArmFake {
       });
     const existing = this.#store.get(key);
     if (existing) return { status: 200, body: existing.resource };
-    const identity = {
-      id: this.resourceId(originalCase(url.pathname, 4), `${definition.namespace}/${definition.type}`, originalCase(url.pathname, 8)),
-      name: originalCase(url.pathname, 8),
-      type: `${definition.namespace}/${definition.type}`,
-    };
     const accepted = definition.accept(body as Record<string, unknown>, identity);
     const id = this.#store.create(key, definition, accepted, this.faults.takeCreateFault(identity.type));
     return { status: definition.createStatus, headers: operationUrls(id), body: this.#store.get(key)?.resource };

@@ -14,6 +14,9 @@ export interface CannedResponse {
   body?: unknown;
 }
 
+/** A create ARM refuses outright (no resource, no operation): built from the resource the PUT would have created. */
+export type CreateRefusal = (resource: { id: string; name: string; type: string }) => CannedResponse;
+
 interface Intercept {
   match: RequestMatch;
   remaining: number;
@@ -27,6 +30,7 @@ interface Intercept {
 export class FaultInjector {
   readonly #intercepts: Intercept[] = [];
   readonly #createFaults = new Map<string, CreateFault[]>();
+  readonly #createRefusals = new Map<string, CreateRefusal[]>();
 
   /** Answers the next `times` matching requests with 429 and `Retry-After` (seconds), as ARM's throttling does. */
   throttle(match: RequestMatch, opts: { times?: number; retryAfterSeconds?: number } = {}): void {
@@ -54,10 +58,20 @@ export class FaultInjector {
     this.#queueCreateFault(resourceType, { hold: true });
   }
 
+  /**
+   * The next create of `resourceType` is refused synchronously, before the provider sees the body, as ARM refuses
+   * a caller without permission or a provider refuses a request over quota (see `hdinsightCreateRefusals`).
+   */
+  refuseNextCreate(resourceType: string, refusal: CreateRefusal): void {
+    const key = resourceType.toLowerCase();
+    this.#createRefusals.set(key, [...(this.#createRefusals.get(key) ?? []), refusal]);
+  }
+
   /** Removes every pending fault. */
   clear(): void {
     this.#intercepts.length = 0;
     this.#createFaults.clear();
+    this.#createRefusals.clear();
   }
 
   /** The canned response for this request, consuming it; undefined to serve it normally. */
@@ -74,6 +88,11 @@ export class FaultInjector {
   /** The fault for the create about to start, consuming it. */
   takeCreateFault(resourceType: string): CreateFault | undefined {
     return this.#createFaults.get(resourceType.toLowerCase())?.shift();
+  }
+
+  /** The refusal of the create about to start, consuming it. */
+  takeCreateRefusal(resourceType: string): CreateRefusal | undefined {
+    return this.#createRefusals.get(resourceType.toLowerCase())?.shift();
   }
 
   #queueCreateFault(resourceType: string, fault: CreateFault): void {

@@ -10,6 +10,7 @@ import {
   templateHash,
   templateHashAnnotation,
 } from './aksManifests';
+import { kubernetesCall } from './kubernetesErrors';
 import { probeHealth } from './scorerHealth';
 
 /** The Kubernetes API clients of the cluster, with a current token; the factory refreshes them as tokens expire. */
@@ -49,7 +50,24 @@ export class AksDeployer implements Deployer {
     private readonly options: AksDeployerOptions,
   ) {}
 
-  async beginDeploy(request: DeploymentRequest): Promise<void> {
+  beginDeploy(request: DeploymentRequest): Promise<void> {
+    return kubernetesCall(() => this.#beginDeploy(request));
+  }
+
+  getDeployment(name: string): Promise<DeploymentStatus | undefined> {
+    return kubernetesCall(() => this.#getDeployment(name));
+  }
+
+  /** Puts back the template a rolling update replaced; false when there is none (a first rollout has nothing to go back to). */
+  rollback(name: string, current?: V1Deployment): Promise<boolean> {
+    return kubernetesCall(() => this.#rollback(name, current));
+  }
+
+  delete(name: string): Promise<void> {
+    return kubernetesCall(() => this.#delete(name));
+  }
+
+  async #beginDeploy(request: DeploymentRequest): Promise<void> {
     const { apps, core } = await this.options.clients();
     const namespace = this.options.namespace;
     const template = scorerPodTemplate(this.azure, request);
@@ -68,7 +86,7 @@ export class AksDeployer implements Deployer {
       await core.createNamespacedService(namespace, scorerService(request.name, namespace));
   }
 
-  async getDeployment(name: string): Promise<DeploymentStatus | undefined> {
+  async #getDeployment(name: string): Promise<DeploymentStatus | undefined> {
     const { apps, core } = await this.options.clients();
     const namespace = this.options.namespace;
     const deployment = await orUndefined(apps.readNamespacedDeployment(name, namespace));
@@ -81,7 +99,7 @@ export class AksDeployer implements Deployer {
     const progressing = deployment.status?.conditions?.find((c) => c.type === 'Progressing');
     if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
       const logs = await this.#logs(core, name);
-      const rolledBack = await this.rollback(name, deployment);
+      const rolledBack = await this.#rollback(name, deployment);
       return {
         state: 'failed',
         endpoint,
@@ -98,8 +116,7 @@ export class AksDeployer implements Deployer {
     return health.state === 'failed' ? { state: 'failed', endpoint, error: health.error } : { state: health.state, endpoint };
   }
 
-  /** Puts back the template a rolling update replaced; false when there is none (a first rollout has nothing to go back to). */
-  async rollback(name: string, current?: V1Deployment): Promise<boolean> {
+  async #rollback(name: string, current?: V1Deployment): Promise<boolean> {
     const { apps } = await this.options.clients();
     const deployment = current ?? (await orUndefined(apps.readNamespacedDeployment(name, this.options.namespace)));
     const previous = deployment?.metadata?.annotations?.[previousTemplateAnnotation];
@@ -117,7 +134,7 @@ export class AksDeployer implements Deployer {
     return true;
   }
 
-  async delete(name: string): Promise<void> {
+  async #delete(name: string): Promise<void> {
     const { apps, core } = await this.options.clients();
     for (const remove of [
       () => apps.deleteNamespacedDeployment(name, this.options.namespace, undefined, undefined, undefined, undefined, 'Foreground'),

@@ -2,7 +2,8 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { AzureResourcesConfig, CanopyConfig } from '../../config';
 import { AksDeployer, KubernetesClients } from './aksDeployer';
-import { armClientOptions, azureTokenCredential } from './azureCredential';
+import { armCall } from './armErrors';
+import { armClientOptions, AzureAccess } from './azureCredential';
 
 /** The Entra ID application of every AKS API server: tokens for it authenticate to clusters with Entra ID integration. */
 const aksServerScope = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
@@ -15,14 +16,15 @@ const aksServerScope = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 export function createAksDeployer(
   cfg: Pick<CanopyConfig, 'healthTimeoutMs'>,
   azure: AzureResourcesConfig & { aks: NonNullable<AzureResourcesConfig['aks']> },
+  access: AzureAccess,
 ): AksDeployer {
-  const credential = azureTokenCredential(azure);
-  const { endpoint, agent } = armClientOptions(azure);
+  const { credential } = access;
+  const { endpoint, agent } = armClientOptions(azure.armEndpoint, access);
   const arm = new ContainerServiceClient(credential, azure.subscriptionId, { endpoint, ...(agent ? { agent } : {}) });
   let current: { clients: KubernetesClients; expiresAt: number } | undefined;
   const clients = async (): Promise<KubernetesClients> => {
     if (current && current.expiresAt - Date.now() > 5 * 60_000) return current.clients;
-    const credentials = await arm.managedClusters.listClusterUserCredentials(azure.computeResourceGroup, azure.aks.cluster);
+    const credentials = await armCall(() => arm.managedClusters.listClusterUserCredentials(azure.computeResourceGroup, azure.aks.cluster));
     const value = credentials.kubeconfigs?.[0]?.value;
     if (!value) throw new Error(`AKS cluster ${azure.aks.cluster} returned no user kubeconfig`);
     const fromAks = new KubeConfig();

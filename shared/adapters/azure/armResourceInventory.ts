@@ -1,7 +1,9 @@
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { AzureResourcesConfig } from '../../config';
-import { canopyTags, ResourceInventory, TaggedResource } from '../../ports/resourceInventory';
-import { armClientOptions, azureTokenCredential } from './azureCredential';
+import { canopyTags } from '../../domain/resourceTags';
+import { ResourceInventory, TaggedResource } from '../../ports/resourceInventory';
+import { armError } from './armErrors';
+import { armClientOptions, AzureAccess } from './azureCredential';
 
 /**
  * Lists the compute resource group with ARM's Resources - List By Resource Group. The tag is matched here, not with
@@ -10,16 +12,23 @@ import { armClientOptions, azureTokenCredential } from './azureCredential';
 export class ArmResourceInventory implements ResourceInventory {
   readonly #client: ResourceManagementClient;
 
-  constructor(private readonly azure: AzureResourcesConfig) {
-    this.#client = new ResourceManagementClient(azureTokenCredential(azure), azure.subscriptionId, armClientOptions(azure));
+  constructor(
+    private readonly azure: AzureResourcesConfig,
+    access: AzureAccess,
+  ) {
+    this.#client = new ResourceManagementClient(access.credential, azure.subscriptionId, armClientOptions(azure.armEndpoint, access));
   }
 
   async listCanopyResources(): Promise<TaggedResource[]> {
     const found: TaggedResource[] = [];
-    for await (const resource of this.#client.resources.listByResourceGroup(this.azure.computeResourceGroup)) {
-      const tags = resource.tags ?? {};
-      if (!resource.id || !resource.type || !resource.name || !tags[canopyTags.instance]) continue;
-      found.push({ id: resource.id, type: resource.type, name: resource.name, tags });
+    try {
+      for await (const resource of this.#client.resources.listByResourceGroup(this.azure.computeResourceGroup)) {
+        const tags = resource.tags ?? {};
+        if (!resource.id || !resource.type || !resource.name || !tags[canopyTags.instance]) continue;
+        found.push({ id: resource.id, type: resource.type, name: resource.name, tags });
+      }
+    } catch (err) {
+      throw armError(err);
     }
     return found;
   }

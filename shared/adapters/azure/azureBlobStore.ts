@@ -1,5 +1,6 @@
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
 import { BlobInfo, BlobPage, BlobRef, BlobStore, CopyState } from '../../ports/blobStore';
+import { storageCall, storageError } from './storageErrors';
 
 function isStatus(err: unknown, ...codes: number[]): boolean {
   return err instanceof RestError && codes.includes(err.statusCode ?? 0);
@@ -29,7 +30,7 @@ export class AzureBlobStore implements BlobStore {
       return { items, next: page.value.continuationToken || undefined };
     } catch (err) {
       if (isStatus(err, 404)) return { items: [] };
-      throw err;
+      throw storageError(err);
     }
   }
 
@@ -38,7 +39,7 @@ export class AzureBlobStore implements BlobStore {
       return await this.service.getContainerClient(ref.container).getBlobClient(ref.name).downloadToBuffer();
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
-      throw err;
+      throw storageError(err);
     }
   }
 
@@ -48,7 +49,7 @@ export class AzureBlobStore implements BlobStore {
       return { name: ref.name, etag: bare(p.etag), size: p.contentLength ?? 0, contentType: p.contentType, metadata: p.metadata ?? {} };
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
-      throw err;
+      throw storageError(err);
     }
   }
 
@@ -58,28 +59,32 @@ export class AzureBlobStore implements BlobStore {
     options: { contentType?: string; metadata?: Record<string, string> } = {},
   ): Promise<void> {
     const body = typeof content === 'string' ? Buffer.from(content) : content;
-    await this.service
-      .getContainerClient(ref.container)
-      .getBlockBlobClient(ref.name)
-      .uploadData(body, { blobHTTPHeaders: { blobContentType: options.contentType }, metadata: options.metadata });
+    await storageCall(() =>
+      this.service
+        .getContainerClient(ref.container)
+        .getBlockBlobClient(ref.name)
+        .uploadData(body, { blobHTTPHeaders: { blobContentType: options.contentType }, metadata: options.metadata }),
+    );
   }
 
   async copy(source: BlobRef, target: BlobRef, metadata: Record<string, string>, signal?: AbortSignal): Promise<CopyState> {
     const sourceUrl = this.url(source);
-    const poller = await this.service
-      .getContainerClient(target.container)
-      .getBlobClient(target.name)
-      .beginCopyFromURL(sourceUrl, { metadata, abortSignal: signal, intervalInMs: 200 });
-    const result = await poller.pollUntilDone();
-    return (result.copyStatus ?? 'success') as CopyState;
+    return storageCall(async () => {
+      const poller = await this.service
+        .getContainerClient(target.container)
+        .getBlobClient(target.name)
+        .beginCopyFromURL(sourceUrl, { metadata, abortSignal: signal, intervalInMs: 200 });
+      const result = await poller.pollUntilDone();
+      return (result.copyStatus ?? 'success') as CopyState;
+    });
   }
 
   async delete(ref: BlobRef): Promise<void> {
-    await this.service.getContainerClient(ref.container).getBlobClient(ref.name).deleteIfExists();
+    await storageCall(() => this.service.getContainerClient(ref.container).getBlobClient(ref.name).deleteIfExists());
   }
 
   async ensureContainer(container: string): Promise<void> {
-    await this.service.getContainerClient(container).createIfNotExists();
+    await storageCall(() => this.service.getContainerClient(container).createIfNotExists());
   }
 
   url(ref: BlobRef): string {

@@ -2,6 +2,7 @@ import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-bl
 import { BlobCopier, CopyFailure, CopyPageOutcome, CopyPageRequest } from '../../ports/blobCopier';
 import { SourceUrlSigner } from './blobCopySource';
 import { defaultThrottlingRetry, ThrottlingRetryOptions, withThrottlingRetry } from './blobCopyRetry';
+import { storageCall } from './storageErrors';
 
 /** The target metadata key holding the source ETag a blob was copied from: equal ETags mean nothing to copy. */
 export const sourceEtagKey = 'canopysourceetag';
@@ -54,7 +55,12 @@ export class AzureBlobCopier implements BlobCopier {
     this.#maxPendingMs = options.maxPendingMs ?? 10 * 60_000;
   }
 
+  /** Copies one page; a listing or container fault that outlasts the throttling retries is thrown as a `CanopyError`. */
   async copyPage(request: CopyPageRequest): Promise<CopyPageOutcome> {
+    return storageCall(() => this.#copyPage(request));
+  }
+
+  async #copyPage(request: CopyPageRequest): Promise<CopyPageOutcome> {
     const { source, target } = request;
     const outcome: CopyPageOutcome = { copied: 0, skipped: 0, failed: 0, failures: [], next: undefined };
     const page = await this.#call(() =>

@@ -1,4 +1,5 @@
 import { RestError } from '@azure/storage-blob';
+import { parseRetryAfter } from '../../errors';
 
 export interface ThrottlingRetryOptions {
   /** Attempts in all, the first included. */
@@ -18,16 +19,6 @@ export const defaultThrottlingRetry: ThrottlingRetryOptions = {
 
 const throttled = (err: unknown): err is RestError => err instanceof RestError && (err.statusCode === 429 || err.statusCode === 503);
 
-/** The delay the service asked for: `Retry-After` in seconds or as an HTTP date. */
-function retryAfterMs(err: RestError): number | undefined {
-  const value = err.response?.headers.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 /**
  * Runs one storage call, retrying it while the account throttles (429, 503) — after the `Retry-After` the service
  * sends, else with exponential backoff. The clients this wraps have the SDK's own retries off, so the two never stack.
@@ -39,7 +30,7 @@ export async function withThrottlingRetry<T>(call: () => Promise<T>, options: Th
     } catch (err) {
       if (!throttled(err) || attempt >= options.maxAttempts) throw err;
       const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-      await options.sleep(Math.min(options.maxDelayMs, retryAfterMs(err) ?? backoff));
+      await options.sleep(Math.min(options.maxDelayMs, parseRetryAfter(err.response?.headers.get('retry-after')) ?? backoff));
     }
   }
 }

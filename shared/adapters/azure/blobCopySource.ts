@@ -1,5 +1,6 @@
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, UserDelegationKey } from '@azure/storage-blob';
 import { CanopyConfig, CopySourceConfig } from '../../config';
+import { CanopyError } from '../../errors';
 import { defaultAzureCredential } from './azureCredential';
 
 /** Gives the URL the target account reads a source blob from: the blob's URL with a short-lived read-only SAS. */
@@ -63,8 +64,11 @@ function serviceClient(account: CopySourceConfig): BlobServiceClient {
   return new BlobServiceClient(account.blobServiceUri ?? '', defaultAzureCredential(), noSdkRetries);
 }
 
-export class UnknownCopySourceError extends Error {
-  readonly code = 'DATA.UNKNOWN_CONNECTION';
+/** The spec names a data source connection the app has no settings for: permanent. */
+export class UnknownCopySourceError extends CanopyError {
+  constructor(message: string) {
+    super('DATA.UNKNOWN_CONNECTION', message, false);
+  }
 }
 
 export interface CopyAccounts {

@@ -1,27 +1,29 @@
 import https from 'node:https';
 import { CosmosClient } from '@azure/cosmos';
+import { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { CanopyConfig } from '../../config';
-import { defaultAzureCredential as azureCredential } from './azureCredential';
 
-/** Azure Storage in Azure (managed identity) or Azurite locally (its connection string). */
-export function createBlobServiceClient(cfg: CanopyConfig): BlobServiceClient {
-  if (cfg.storage.connectionString) return BlobServiceClient.fromConnectionString(cfg.storage.connectionString);
-  return new BlobServiceClient(cfg.storage.blobServiceUri ?? '', azureCredential());
+/** How to reach a storage account: a connection string (Azurite), or its blob endpoint with an identity. */
+export type BlobServiceAccess = { connectionString: string } | { blobServiceUri: string; credential: TokenCredential };
+
+export function createBlobServiceClient(access: BlobServiceAccess): BlobServiceClient {
+  if ('connectionString' in access) return BlobServiceClient.fromConnectionString(access.connectionString);
+  return new BlobServiceClient(access.blobServiceUri, access.credential);
 }
 
-/** Cosmos DB with the managed identity, or the local emulator with its key and its self-signed certificate accepted by this client only. */
-export function createCosmosClient(cfg: CanopyConfig): CosmosClient {
-  if (cfg.cosmos.emulator) {
-    return new CosmosClient({
-      endpoint: cfg.cosmos.endpoint,
-      key: cfg.cosmos.emulatorKey,
-      agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }),
-      connectionPolicy: {
-        enableEndpointDiscovery: false,
-        retryOptions: { maxRetryAttemptCount: 2, fixedRetryIntervalInMilliseconds: 200, maxWaitTimeInSeconds: 5 },
-      },
-    });
-  }
-  return new CosmosClient({ endpoint: cfg.cosmos.endpoint, aadCredentials: azureCredential() });
+/** How to reach Cosmos DB: an identity (Azure), or an account key with the TLS agent to use (the local emulator). */
+export type CosmosAccess = { credential: TokenCredential } | { key: string; agent?: https.Agent };
+
+export function createCosmosClient(endpoint: string, access: CosmosAccess): CosmosClient {
+  if ('credential' in access) return new CosmosClient({ endpoint, aadCredentials: access.credential });
+  return new CosmosClient({
+    endpoint,
+    key: access.key,
+    agent: access.agent,
+    // One local endpoint: no region discovery, and short retries so an absent emulator fails fast.
+    connectionPolicy: {
+      enableEndpointDiscovery: false,
+      retryOptions: { maxRetryAttemptCount: 2, fixedRetryIntervalInMilliseconds: 200, maxWaitTimeInSeconds: 5 },
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { Container } from '@azure/cosmos';
 import { mergeWindow, metricsRetentionSeconds, MetricsWindow } from '../../domain/deploymentMetrics';
 import { DeploymentMetricsStore } from '../../ports/deploymentMetrics';
 import { isCosmosStatus, withoutSystemFields } from './cosmosSchema';
+import { cosmosCall, cosmosError } from './cosmosErrors';
 
 /** `ttl`: the `models` container has TTL on with no default, so only these documents expire. */
 type MetricsDocument = MetricsWindow & { id: string; kind: 'metrics'; ttl: number; _etag?: string };
@@ -23,18 +24,20 @@ export class CosmosDeploymentMetrics implements DeploymentMetricsStore {
   }
 
   async list(model: string, since: Date): Promise<MetricsWindow[]> {
-    const { resources } = await this.models.items
-      .query<MetricsDocument>(
-        {
-          query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'metrics' AND c.windowStart >= @since",
-          parameters: [
-            { name: '@m', value: model },
-            { name: '@since', value: since.toISOString() },
-          ],
-        },
-        { partitionKey: model },
-      )
-      .fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.models.items
+        .query<MetricsDocument>(
+          {
+            query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'metrics' AND c.windowStart >= @since",
+            parameters: [
+              { name: '@m', value: model },
+              { name: '@since', value: since.toISOString() },
+            ],
+          },
+          { partitionKey: model },
+        )
+        .fetchAll(),
+    );
     return resources.map((d) => withoutSystemFields<MetricsWindow>(d, ...bookkeeping));
   }
 
@@ -57,7 +60,7 @@ export class CosmosDeploymentMetrics implements DeploymentMetricsStore {
         return;
       } catch (err) {
         // 409: another instance created the window first; 412: it changed since the read. Read again and merge.
-        if (!isCosmosStatus(err, 409, 412)) throw err;
+        if (!isCosmosStatus(err, 409, 412)) throw cosmosError(err);
       }
     }
     throw new Error(`could not add metrics for ${window.deployment}: the window kept changing under ${maxAttempts} attempts`);
@@ -69,7 +72,7 @@ export class CosmosDeploymentMetrics implements DeploymentMetricsStore {
       return resource;
     } catch (err) {
       if (isCosmosStatus(err, 404)) return undefined;
-      throw err;
+      throw cosmosError(err);
     }
   }
 }

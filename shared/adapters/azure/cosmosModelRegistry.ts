@@ -1,6 +1,7 @@
 import { Container } from '@azure/cosmos';
 import { DeploymentRecord, ModelRegistry, ModelVersion } from '../../ports/modelRegistry';
 import { isCosmosStatus, withoutSystemFields } from './cosmosSchema';
+import { cosmosCall, cosmosError } from './cosmosErrors';
 
 type VersionDocument = ModelVersion & { id: string; kind: 'version' };
 type DeploymentDocument = DeploymentRecord & { id: string; kind: 'deployment' };
@@ -32,7 +33,7 @@ export class CosmosModelRegistry implements ModelRegistry {
         await this.models.items.create(doc);
         return this.#plain(doc);
       } catch (err) {
-        if (!isCosmosStatus(err, 409)) throw err;
+        if (!isCosmosStatus(err, 409)) throw cosmosError(err);
       }
     }
     throw new Error(`could not register a version of ${model}: too many concurrent registrations`);
@@ -44,17 +45,21 @@ export class CosmosModelRegistry implements ModelRegistry {
   }
 
   async listVersions(model: string): Promise<ModelVersion[]> {
-    const { resources } = await this.models.items
-      .query<VersionDocument>(
-        { query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'version'", parameters: [{ name: '@m', value: model }] },
-        { partitionKey: model },
-      )
-      .fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.models.items
+        .query<VersionDocument>(
+          { query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'version'", parameters: [{ name: '@m', value: model }] },
+          { partitionKey: model },
+        )
+        .fetchAll(),
+    );
     return resources.map((d) => this.#plain(d)).sort((a, b) => a.version - b.version);
   }
 
   async listModels(): Promise<string[]> {
-    const { resources } = await this.models.items.query<{ model: string }>("SELECT c.model FROM c WHERE c.kind = 'version'").fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.models.items.query<{ model: string }>("SELECT c.model FROM c WHERE c.kind = 'version'").fetchAll(),
+    );
     return [...new Set(resources.map((r) => r.model))].sort();
   }
 
@@ -76,7 +81,7 @@ export class CosmosModelRegistry implements ModelRegistry {
 
   async upsertDeployment(record: DeploymentRecord): Promise<void> {
     const doc: DeploymentDocument = { ...record, id: `deployment:${record.name}`, kind: 'deployment' };
-    await this.models.items.upsert(doc);
+    await cosmosCall(() => this.models.items.upsert(doc));
   }
 
   async getDeployment(model: string, name: string): Promise<DeploymentRecord | undefined> {
@@ -85,20 +90,27 @@ export class CosmosModelRegistry implements ModelRegistry {
   }
 
   async listDeployments(model: string): Promise<DeploymentRecord[]> {
-    const { resources } = await this.models.items
-      .query<DeploymentDocument>(
-        { query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'deployment'", parameters: [{ name: '@m', value: model }] },
-        { partitionKey: model },
-      )
-      .fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.models.items
+        .query<DeploymentDocument>(
+          { query: "SELECT * FROM c WHERE c.model = @m AND c.kind = 'deployment'", parameters: [{ name: '@m', value: model }] },
+          { partitionKey: model },
+        )
+        .fetchAll(),
+    );
     return resources.map((d) => this.#plainDeployment(d)).sort((a, b) => a.version - b.version);
   }
 
   async #replace(doc: VersionDocument & { _etag?: string }): Promise<void> {
     const { _etag, ...body } = doc;
-    await this.models
-      .item(doc.id, doc.model)
-      .replace(withoutSystemFields<VersionDocument>(body), _etag ? { accessCondition: { type: 'IfMatch', condition: _etag } } : undefined);
+    await cosmosCall(() =>
+      this.models
+        .item(doc.id, doc.model)
+        .replace(
+          withoutSystemFields<VersionDocument>(body),
+          _etag ? { accessCondition: { type: 'IfMatch', condition: _etag } } : undefined,
+        ),
+    );
   }
 
   async #read<T>(id: string, model: string): Promise<(T & { _etag?: string }) | undefined> {
@@ -107,7 +119,7 @@ export class CosmosModelRegistry implements ModelRegistry {
       return resource;
     } catch (err) {
       if (isCosmosStatus(err, 404)) return undefined;
-      throw err;
+      throw cosmosError(err);
     }
   }
 

@@ -1,13 +1,14 @@
 import { Container } from '@azure/cosmos';
 import { CandidateRun, PipelineRun, RunStore } from '../../ports/runStore';
 import { isCosmosStatus, withoutSystemFields } from './cosmosSchema';
+import { cosmosCall, cosmosError } from './cosmosErrors';
 
 /** Run history in the `runs` container, partitioned by pipeline. */
 export class CosmosRunStore implements RunStore {
   constructor(private readonly runs: Container) {}
 
   async upsertPipelineRun(run: PipelineRun): Promise<void> {
-    await this.runs.items.upsert({ ...run, id: run.instanceId, kind: 'pipeline' });
+    await cosmosCall(() => this.runs.items.upsert({ ...run, id: run.instanceId, kind: 'pipeline' }));
   }
 
   async getPipelineRun(pipeline: string, instanceId: string): Promise<PipelineRun | undefined> {
@@ -25,7 +26,7 @@ export class CosmosRunStore implements RunStore {
       },
       { partitionKey: pipeline, maxItemCount: options.top ?? 50, continuationToken: options.continuation },
     );
-    const page = await iterator.fetchNext();
+    const page = await cosmosCall(() => iterator.fetchNext());
     return {
       items: page.resources.map((r) => withoutSystemFields<PipelineRun>(r, 'id', 'kind')),
       next: page.continuationToken ?? undefined,
@@ -33,7 +34,7 @@ export class CosmosRunStore implements RunStore {
   }
 
   async upsertCandidateRun(run: CandidateRun): Promise<void> {
-    await this.runs.items.upsert({ ...run, id: `${run.instanceId}:${run.candidateId}`, kind: 'candidate' });
+    await cosmosCall(() => this.runs.items.upsert({ ...run, id: `${run.instanceId}:${run.candidateId}`, kind: 'candidate' }));
   }
 
   async getCandidateRun(pipeline: string, instanceId: string, candidateId: string): Promise<CandidateRun | undefined> {
@@ -42,18 +43,20 @@ export class CosmosRunStore implements RunStore {
 
   async listCandidateRuns(pipeline: string, instanceId?: string): Promise<CandidateRun[]> {
     const filter = instanceId ? ' AND c.instanceId = @i' : '';
-    const { resources } = await this.runs.items
-      .query<CandidateRun>(
-        {
-          query: `SELECT * FROM c WHERE c.pipeline = @p AND c.kind = 'candidate'${filter}`,
-          parameters: [
-            { name: '@p', value: pipeline },
-            { name: '@i', value: instanceId ?? '' },
-          ],
-        },
-        { partitionKey: pipeline },
-      )
-      .fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.runs.items
+        .query<CandidateRun>(
+          {
+            query: `SELECT * FROM c WHERE c.pipeline = @p AND c.kind = 'candidate'${filter}`,
+            parameters: [
+              { name: '@p', value: pipeline },
+              { name: '@i', value: instanceId ?? '' },
+            ],
+          },
+          { partitionKey: pipeline },
+        )
+        .fetchAll(),
+    );
     return resources.map((r) => withoutSystemFields<CandidateRun>(r, 'id', 'kind'));
   }
 
@@ -63,7 +66,7 @@ export class CosmosRunStore implements RunStore {
       return resource ? withoutSystemFields<T>(resource, 'id', 'kind') : undefined;
     } catch (err) {
       if (isCosmosStatus(err, 404)) return undefined;
-      throw err;
+      throw cosmosError(err);
     }
   }
 }

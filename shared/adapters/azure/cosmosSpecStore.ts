@@ -3,6 +3,7 @@ import { Container } from '@azure/cosmos';
 import { PipelineSpec } from '../../domain/pipelineSpec';
 import { SpecStore, StoredSpec } from '../../ports/specStore';
 import { isCosmosStatus, withoutSystemFields } from './cosmosSchema';
+import { cosmosCall, cosmosError } from './cosmosErrors';
 
 interface SpecDocument extends StoredSpec {
   id: string;
@@ -42,7 +43,7 @@ export class CosmosSpecStore implements SpecStore {
         return this.#stored(doc);
       } catch (err) {
         // Someone saved the same version first: look again.
-        if (!isCosmosStatus(err, 409)) throw err;
+        if (!isCosmosStatus(err, 409)) throw cosmosError(err);
       }
     }
     throw new Error(`could not save a new version of spec ${spec.name}: too many concurrent saves`);
@@ -58,12 +59,12 @@ export class CosmosSpecStore implements SpecStore {
       return resource ? this.#stored(resource) : undefined;
     } catch (err) {
       if (isCosmosStatus(err, 404)) return undefined;
-      throw err;
+      throw cosmosError(err);
     }
   }
 
   async list(): Promise<StoredSpec[]> {
-    const { resources } = await this.specs.items.query<SpecDocument>('SELECT * FROM c').fetchAll();
+    const { resources } = await cosmosCall(() => this.specs.items.query<SpecDocument>('SELECT * FROM c').fetchAll());
     const latest = new Map<string, SpecDocument>();
     for (const doc of resources) {
       const current = latest.get(doc.name);
@@ -73,12 +74,14 @@ export class CosmosSpecStore implements SpecStore {
   }
 
   async #latest(name: string): Promise<SpecDocument | undefined> {
-    const { resources } = await this.specs.items
-      .query<SpecDocument>(
-        { query: 'SELECT TOP 1 * FROM c WHERE c.name = @n ORDER BY c.version DESC', parameters: [{ name: '@n', value: name }] },
-        { partitionKey: name },
-      )
-      .fetchAll();
+    const { resources } = await cosmosCall(() =>
+      this.specs.items
+        .query<SpecDocument>(
+          { query: 'SELECT TOP 1 * FROM c WHERE c.name = @n ORDER BY c.version DESC', parameters: [{ name: '@n', value: name }] },
+          { partitionKey: name },
+        )
+        .fetchAll(),
+    );
     return resources[0];
   }
 

@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Cluster, ClusterCreateParametersExtended, HDInsightManagementClient } from '@azure/arm-hdinsight';
 import { AzureResourcesConfig } from '../../config';
+import { canopyTags } from '../../domain/resourceTags';
+import { permanent, toCanopyError } from '../../errors';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
 import { BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
 import { abfsUri, copyFolder } from './hdinsightStorage';
 import { JobBundle, packageZip, readJobBundle } from './hdinsightJobBundle';
-import { LivyBatchRequest, LivyClient, LivyError, toBatchState } from './livyClient';
+import { armCall, armError, isArmNotFound } from './armErrors';
+import { LivyBatchRequest, LivyClient, toBatchState } from './livyClient';
 
 export interface HdinsightDeps {
   azure: AzureResourcesConfig;
@@ -38,10 +41,6 @@ interface BatchRecord {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
-function statusCode(err: unknown): number | undefined {
-  return (err as { statusCode?: number }).statusCode;
-}
-
 /**
  * HDInsight Spark as a compute target: clusters through ARM (`@azure/arm-hdinsight`, api-version 2021-06-01), batches
  * through Livy. The cluster's default storage is the clusters' ADLS Gen2 account, reached by the cluster with the
@@ -71,7 +70,8 @@ export class HdinsightComputeTarget implements ComputeTarget {
 
   async beginCreateCluster(request: ClusterRequest): Promise<void> {
     if (await this.#get(request.name)) return;
-    await this.deps.clusters.beginCreate(this.#rg, request.name, await this.#createParameters(request));
+    const parameters = await this.#createParameters(request);
+    await armCall(() => this.deps.clusters.beginCreate(this.#rg, request.name, parameters));
   }
 
   async getCluster(name: string): Promise<ClusterStatus | undefined> {
@@ -88,14 +88,15 @@ export class HdinsightComputeTarget implements ComputeTarget {
   async beginDeleteCluster(name: string): Promise<void> {
     const cluster = await this.#get(name);
     // Only clusters Canopy created carry its tags: an attached existing cluster is never deleted.
-    if (!cluster?.tags?.['canopy-instance']) return;
+    if (!cluster?.tags?.[canopyTags.instance]) return;
     if (cluster.properties?.provisioningState === 'Deleting') return;
-    await this.deps.clusters.beginDelete(this.#rg, name);
+    await armCall(() => this.deps.clusters.beginDelete(this.#rg, name));
   }
 
   async submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }> {
     const state = await this.getCluster(cluster);
-    if (state?.state !== 'running') throw new Error(`cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
+    if (state?.state !== 'running')
+      throw permanent('COMPUTE.NOT_RUNNING', `cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
     // Livy names are unique per cluster; an attached cluster serves several runs, so the output location disambiguates.
     const name = `${request.name}-${hash(`${request.output.container}/${request.output.prefix}`).slice(0, 10)}`;
     const livy = this.deps.livy(cluster);
@@ -112,7 +113,7 @@ export class HdinsightComputeTarget implements ComputeTarget {
       return { batchId: String(batch.id) };
     } catch (err) {
       // Submitted concurrently (the activity ran twice): the first submission stands.
-      const first = err instanceof LivyError && err.status === 400 ? (await livy.list()).find((b) => b.name === name) : undefined;
+      const first = toCanopyError(err).code === 'LIVY.BAD_REQUEST' ? (await livy.list()).find((b) => b.name === name) : undefined;
       if (first) return { batchId: String(first.id) };
       throw err;
     }
@@ -150,8 +151,8 @@ export class HdinsightComputeTarget implements ComputeTarget {
     try {
       return await this.deps.clusters.get(this.#rg, name);
     } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
+      if (isArmNotFound(err)) return undefined;
+      throw armError(err);
     }
   }
 
@@ -169,7 +170,7 @@ export class HdinsightComputeTarget implements ComputeTarget {
     });
     return {
       location: azure.location,
-      tags: { ...request.tags, 'canopy-kind': 'cluster' },
+      tags: { [canopyTags.kind]: 'cluster', ...request.tags },
       identity: { type: 'UserAssigned', userAssignedIdentities: { [azure.workloadIdentity.resourceId]: {} } },
       properties: {
         clusterVersion,
@@ -240,7 +241,8 @@ export class HdinsightComputeTarget implements ComputeTarget {
 
   async #uploadFeaturizer(featurizer: string): Promise<string> {
     const file = path.join(this.deps.modelsDir, `${featurizer}-pooled.onnx`);
-    if (!fs.existsSync(file)) throw new Error(`featurizer ${featurizer} is not prepared (${file}); run jobs/setup.sh`);
+    if (!fs.existsSync(file))
+      throw permanent('COMPUTE.FEATURIZER_MISSING', `featurizer ${featurizer} is not prepared (${file}); run jobs/setup.sh`);
     const content = fs.readFileSync(file);
     const name = `featurizers/${hash(content.toString('base64'))}/${featurizer}-pooled.onnx`;
     if (!(await this.deps.clusterStorage.getInfo({ container: this.#container, name })))

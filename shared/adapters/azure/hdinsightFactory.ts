@@ -1,26 +1,31 @@
+import https from 'node:https';
 import { HDInsightManagementClient } from '@azure/arm-hdinsight';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { AzureResourcesConfig, CanopyConfig } from '../../config';
+import { AzureResourcesConfig } from '../../config';
 import { BlobStore } from '../../ports/blobStore';
-import { armClientOptions, azureTlsAgent, azureTokenCredential } from './azureCredential';
-import { AzureBlobStore } from './azureBlobStore';
+import { armClientOptions, AzureAccess } from './azureCredential';
 import { HdinsightComputeTarget } from './hdinsightComputeTarget';
-import { gatewayPasswordSource } from './keyVaultGatewaySecret';
 import { LivyClient } from './livyClient';
 
-/**
- * The HDInsight compute target from the configuration. Against the loopback fakes the clusters' storage is the app's
- * own (Azurite) account, where the Livy fake finds the abfs paths; in Azure it is the clusters' ADLS Gen2 account,
- * reached with the app's identity.
- */
-export function createHdinsightComputeTarget(cfg: CanopyConfig, azure: AzureResourcesConfig, data: BlobStore): HdinsightComputeTarget {
-  const credential = azureTokenCredential(azure);
-  const arm = new HDInsightManagementClient(credential, azure.subscriptionId, armClientOptions(azure));
-  const gatewayPassword = gatewayPasswordSource(azure, credential);
-  const clusterStorage =
-    azure.fakes || !azure.clusterStorage.blobServiceUri
-      ? data
-      : new AzureBlobStore(new BlobServiceClient(azure.clusterStorage.blobServiceUri, credential));
+export interface HdinsightWiring {
+  azure: AzureResourcesConfig;
+  /** For ARM. */
+  access: AzureAccess;
+  /** The TLS agent of the Livy clients (undefined: Node's default, verifying). */
+  livyAgent?: https.Agent;
+  /** The cluster gateway password (create body and Livy basic auth). */
+  gatewayPassword(): Promise<string>;
+  /** The app's storage: batch inputs are read from it, outputs brought back to it. */
+  data: BlobStore;
+  /** The clusters' default storage, container `azure.clusterStorage.container`. */
+  clusterStorage: BlobStore;
+  jobsDir: string;
+  modelsDir: string;
+}
+
+/** The HDInsight compute target: ARM's clusters API (reached with `access`) and each cluster's Livy. */
+export function createHdinsightComputeTarget(wiring: HdinsightWiring): HdinsightComputeTarget {
+  const { azure, access } = wiring;
+  const arm = new HDInsightManagementClient(access.credential, azure.subscriptionId, armClientOptions(azure.armEndpoint, access));
   return new HdinsightComputeTarget({
     azure,
     clusters: arm.clusters,
@@ -28,13 +33,13 @@ export function createHdinsightComputeTarget(cfg: CanopyConfig, azure: AzureReso
       new LivyClient({
         baseUrl: azure.livyEndpoint.replace('{cluster}', cluster),
         username: azure.hdinsight.gatewayUser,
-        password: gatewayPassword,
-        agent: azureTlsAgent(azure),
+        password: wiring.gatewayPassword,
+        agent: wiring.livyAgent,
       }),
-    gatewayPassword,
-    data,
-    clusterStorage,
-    jobsDir: cfg.local.jobsDir,
-    modelsDir: cfg.local.modelsDir,
+    gatewayPassword: wiring.gatewayPassword,
+    data: wiring.data,
+    clusterStorage: wiring.clusterStorage,
+    jobsDir: wiring.jobsDir,
+    modelsDir: wiring.modelsDir,
   });
 }

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import { CanopyError, ErrorCode, parseRetryAfter, transientError } from '../../errors';
 import { BatchState } from '../../ports/computeTarget';
 
 /** A Livy batch object (Livy REST API: `id`, `name`, `appId`, `state`, the last `log` lines). */
@@ -19,12 +20,24 @@ export interface LivyBatchRequest {
   conf?: Record<string, string>;
 }
 
-export class LivyError extends Error {
+function livyCode(status: number): { code: ErrorCode; transient: boolean } {
+  if (status === 429) return { code: 'LIVY.THROTTLED', transient: true };
+  if (status === 408 || status >= 500) return { code: 'LIVY.UNAVAILABLE', transient: true };
+  if (status === 401 || status === 403) return { code: 'LIVY.FORBIDDEN', transient: false };
+  if (status === 404) return { code: 'LIVY.NOT_FOUND', transient: false };
+  if (status === 409) return { code: 'LIVY.CONFLICT', transient: false };
+  return { code: 'LIVY.BAD_REQUEST', transient: false };
+}
+
+/** Livy (or the gateway in front of it) answered an error status; `code` and `transient` follow the status. */
+export class LivyError extends CanopyError {
   constructor(
     readonly status: number,
     message: string,
+    retryAfterMs?: number,
   ) {
-    super(message);
+    const { code, transient } = livyCode(status);
+    super(code, message, transient, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
 }
 
@@ -97,7 +110,10 @@ export class LivyClient {
     const password = await this.opts.password();
     const auth = Buffer.from(`${this.opts.username}:${password}`).toString('base64');
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter?: string }>((resolve, reject) => {
+      // No answer at all (refused, reset, timed out): the gateway may come back.
+      const unreachable = (err: NodeJS.ErrnoException) =>
+        reject(transientError('LIVY.UNAVAILABLE', `Livy ${method} ${path} failed: ${err.message}`, { errno: err.code }));
       const req = https.request(
         `${this.opts.baseUrl}${path}`,
         {
@@ -115,16 +131,19 @@ export class LivyClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] }),
+          );
+          res.on('error', unreachable);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`Livy ${method} ${path} timed out`)));
-      req.on('error', reject);
+      req.on('error', unreachable);
       req.end(payload);
     });
     if (status === 404 && missingIsUndefined) return undefined;
-    if (status >= 400) throw new LivyError(status, `Livy ${method} ${path} answered ${status}: ${livyMessage(text)}`);
+    if (status >= 400)
+      throw new LivyError(status, `Livy ${method} ${path} answered ${status}: ${livyMessage(text)}`, parseRetryAfter(retryAfter));
     return text ? (JSON.parse(text) as T) : undefined;
   }
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
 import { BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
+import { permanent } from '../../errors';
 
 export interface LocalSparkOptions {
   /** Where clusters keep their staged inputs, batch folders and logs. */
@@ -76,12 +77,12 @@ export class LocalSparkComputeTarget implements ComputeTarget {
   constructor(private readonly opts: LocalSparkOptions) {}
 
   #clusterDir(name: string): string {
-    if (!safeName.test(name)) throw new Error(`invalid cluster name ${JSON.stringify(name)}`);
+    if (!safeName.test(name)) throw permanent('COMPUTE.INVALID_NAME', `invalid cluster name ${JSON.stringify(name)}`);
     return path.join(this.opts.rootDir, name);
   }
 
   #batchDir(cluster: string, batch: string): string {
-    if (!safeName.test(batch)) throw new Error(`invalid batch name ${JSON.stringify(batch)}`);
+    if (!safeName.test(batch)) throw permanent('COMPUTE.INVALID_NAME', `invalid batch name ${JSON.stringify(batch)}`);
     return path.join(this.#clusterDir(cluster), 'batches', batch);
   }
 
@@ -123,7 +124,8 @@ export class LocalSparkComputeTarget implements ComputeTarget {
 
   async submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }> {
     const state = await this.getCluster(cluster);
-    if (state?.state !== 'running') throw new Error(`cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
+    if (state?.state !== 'running')
+      throw permanent('COMPUTE.NOT_RUNNING', `cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
     const dir = this.#batchDir(cluster, request.name);
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     try {
@@ -137,7 +139,8 @@ export class LocalSparkComputeTarget implements ComputeTarget {
     const args = [`${request.job}.py`, '--input', `file://${input}`, '--output', `file://${path.join(dir, 'output')}`];
     if (request.featurizer) {
       const model = path.join(this.opts.modelsDir, `${request.featurizer}-pooled.onnx`);
-      if (!fs.existsSync(model)) throw new Error(`featurizer ${request.featurizer} is not prepared (${model}); run jobs/setup.sh`);
+      if (!fs.existsSync(model))
+        throw permanent('COMPUTE.FEATURIZER_MISSING', `featurizer ${request.featurizer} is not prepared (${model}); run jobs/setup.sh`);
       args.push(
         '--featurizer',
         model,
