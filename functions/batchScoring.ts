@@ -48,7 +48,7 @@ function integer(value: unknown, field: string, fallback: number, max: number, p
 }
 
 /** The request body, with every problem listed in one 400. */
-export function parseBatchScoringRequest(body: unknown): BatchScoringRequest {
+function parseBatchScoringRequest(body: unknown): BatchScoringRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new ApiError(400, 'REQUEST.BAD_BODY', 'send { "source": { "container", "prefix" }, "via"?, "version"?, "output"?, "pageSize"? }');
   const b = body as Record<string, unknown>;

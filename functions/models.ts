@@ -1,6 +1,6 @@
 import { app, HttpRequest } from '@azure/functions';
 import { app as composition, Composition } from '../shared/composition';
-import { healthyDeploymentOf, rollbackTarget } from '../shared/domain/traffic';
+import { promoteVersion, rollBack } from '../shared/usecases/traffic';
 import { deploymentMetricsOf } from './lib/deploymentMetricsView';
 import { ApiError, handled, positiveIntParam } from './lib/http';
 
@@ -8,22 +8,6 @@ async function versionsOf(comp: Composition, model: string) {
   const versions = await comp.registry.listVersions(model);
   if (versions.length === 0) throw new ApiError(404, 'MODEL.NOT_FOUND', `no model named "${model}"`);
   return versions;
-}
-
-/** Makes a deployed version production and gives its deployment all the traffic; takes effect on the next request. */
-async function switchTo(comp: Composition, model: string, version: number) {
-  const deployments = await comp.registry.listDeployments(model);
-  const target = healthyDeploymentOf(deployments, version);
-  if (!target) throw new ApiError(409, 'MODEL.NOT_DEPLOYED', `version ${version} of ${model} has no healthy deployment to send traffic to`);
-  // The scoring metrics the switch was decided on (last hour), returned with the decision.
-  const metrics = await deploymentMetricsOf(comp, model);
-  const now = comp.clock.now();
-  const { previous } = await comp.registry.promote(model, version, now);
-  for (const d of deployments) {
-    const trafficPercent = d.name === target.name ? 100 : 0;
-    if (d.trafficPercent !== trafficPercent) await comp.registry.upsertDeployment({ ...d, trafficPercent, updatedAt: now.toISOString() });
-  }
-  return { model, version, previous, deployment: target.name, endpoint: target.endpoint, metrics };
 }
 
 app.http('listModels', {
@@ -71,11 +55,11 @@ app.http('promoteModelVersion', {
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
-    const versions = await versionsOf(comp, req.params.name);
+    const model = req.params.name;
     const version = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
-    if (!versions.some((v) => v.version === version))
-      throw new ApiError(404, 'MODEL.VERSION_NOT_FOUND', `model ${req.params.name} has no version ${version}`);
-    return { jsonBody: await switchTo(comp, req.params.name, version) };
+    // The scoring metrics the switch was decided on (last hour), returned with the decision.
+    const metrics = await deploymentMetricsOf(comp, model);
+    return { jsonBody: { model, version, ...(await promoteVersion(comp, model, version)), metrics } };
   }),
 });
 
@@ -85,15 +69,9 @@ app.http('rollbackModel', {
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
-    const versions = await versionsOf(comp, req.params.name);
-    const target = rollbackTarget(versions, await comp.registry.listDeployments(req.params.name));
-    if (!target)
-      throw new ApiError(
-        409,
-        'MODEL.NO_ROLLBACK_TARGET',
-        `model ${req.params.name} has no earlier production version that is still deployed`,
-      );
-    return { jsonBody: await switchTo(comp, req.params.name, target.version) };
+    const model = req.params.name;
+    const metrics = await deploymentMetricsOf(comp, model);
+    return { jsonBody: { model, ...(await rollBack(comp, model)), metrics } };
   }),
 });
 

@@ -31,7 +31,7 @@ const batchId = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 const keyed = [{ functionKey: [] }];
 
 /** The OpenAPI 3.0 description of Canopy's HTTP API, served at GET /api/openapi.json. */
-export const openApiDocument = {
+const openApiDocument = {
   openapi: '3.0.3',
   info: { title: 'Canopy', version: packageJson.version, description: packageJson.description },
   servers: [{ url: '/api' }],

@@ -5,9 +5,11 @@ import { app as composition, Composition } from '../shared/composition';
 import { StoredSpec } from '../shared/ports/specStore';
 import { metricValue } from '../shared/domain/selection';
 import { SelectionMetric } from '../shared/domain/pipelineSpec';
-import { cancelEventName } from '../orchestrations/trainingPipeline/contracts';
+import { cancelEventName } from '../shared/domain/pipelineRun';
+import { permanent } from '../shared/errors';
+import { requireValidSpec, startPipelineRun } from '../shared/usecases/startRun';
 import { ApiError, handled, positiveIntParam, readJson } from './lib/http';
-import { requireValidSpec, startPipelineRun } from './lib/startRun';
+import { startRunDeps } from './lib/startRun';
 
 const client = df.input.durableClient();
 
@@ -33,19 +35,17 @@ async function startFromHttp(
 ): Promise<HttpResponseInit> {
   checkDataVersion(dataVersion);
   const result = await startPipelineRun(
-    df.getClient(context),
-    comp,
+    startRunDeps(comp, context),
     stored,
     (dataVersion as string | undefined) ?? `http:${randomUUID()}`,
     'http',
   );
   if (!result.started && result.reason === 'running')
-    throw new ApiError(409, 'RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
+    throw permanent('RUN.ALREADY_RUNNING', `pipeline ${stored.name} is already running as ${result.runningInstanceId}`, {
       instanceId: result.runningInstanceId,
     });
   if (!result.started)
-    throw new ApiError(
-      409,
+    throw permanent(
       'RUN.DATA_VERSION_ALREADY_RAN',
       `data version ${String(dataVersion)} of pipeline ${stored.name} already ran as ${result.instanceId} (${result.runtimeStatus}); pass a new dataVersion to run again`,
       { instanceId: result.instanceId, runtimeStatus: result.runtimeStatus },
@@ -161,6 +161,7 @@ app.http('getPipelineRun', {
         .catch(() => undefined),
     ]);
     if (!run && !status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+    const customStatus = await withLiveCandidates(df.getClient(context), status?.customStatus);
     return {
       jsonBody: {
         run,
@@ -168,7 +169,7 @@ app.http('getPipelineRun', {
         orchestration: status?.runtimeStatus
           ? {
               runtimeStatus: status.runtimeStatus,
-              customStatus: status.customStatus,
+              customStatus,
               output: status.output,
               lastUpdatedTime: status.lastUpdatedTime,
             }
@@ -230,3 +231,15 @@ app.http('pipelineLeaderboard', {
     return { jsonBody: { pipeline: stored.name, metric, leaderboard: rows } };
   }),
 });
+
+/**
+ * While a run trains, its candidates are counted by the training child orchestration: its counts
+ * replace the parent's, so the status says how far the grid is.
+ */
+async function withLiveCandidates(durable: df.DurableClient, customStatus: unknown): Promise<unknown> {
+  const parent = customStatus as { activeChild?: string; candidates?: object } | undefined;
+  if (!parent?.activeChild?.endsWith(':trainCandidates')) return customStatus;
+  const child = await durable.getStatus(parent.activeChild, { showInput: false }).catch(() => undefined);
+  const counts = child?.customStatus as { total?: number } | undefined;
+  return typeof counts?.total === 'number' ? { ...parent, candidates: { ...parent.candidates, ...counts } } : customStatus;
+}

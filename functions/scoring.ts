@@ -7,7 +7,7 @@ import { ApiError, handled } from './lib/http';
 import { AttemptResult, forwardScore, shouldRetry } from './lib/scoringProxy';
 
 /** The model server's own default limit: anything larger would be refused there anyway. */
-export const maxScoreBytes = 16 * 1024 * 1024;
+const maxScoreBytes = 16 * 1024 * 1024;
 
 const scorableTypes = ['application/json', 'multipart/form-data'];
 

@@ -2,8 +2,9 @@ import { app, HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { app as composition } from '../shared/composition';
 import { dueRetraining } from '../shared/domain/retraining';
-import { reapResources } from '../shared/reaper';
-import { startPipelineRun } from './lib/startRun';
+import { reapResources } from '../shared/usecases/reap';
+import { startPipelineRun } from '../shared/usecases/startRun';
+import { startRunDeps } from './lib/startRun';
 
 const client = df.input.durableClient();
 
@@ -28,7 +29,7 @@ app.storageBlob('pipelineMarker', {
       context.warn(`marker for unknown pipeline "${pipeline}" ignored; register its spec with POST /api/pipelines first`);
       return;
     }
-    const result = await startPipelineRun(df.getClient(context), comp, stored, `blob:${etag}`, 'blob');
+    const result = await startPipelineRun(startRunDeps(comp, context), stored, `blob:${etag}`, 'blob');
     if (result.started) context.log(`pipeline ${pipeline} started as ${result.instanceId} by its marker`);
     else if (result.reason === 'running')
       context.warn(`pipeline ${pipeline} is already running as ${result.runningInstanceId}; marker ${etag} starts nothing`);
@@ -51,7 +52,7 @@ app.timer('scheduledRetraining', {
       comp.clock.now(),
     )) {
       const stored = specs.find((s) => s.name === due.name)!;
-      const result = await startPipelineRun(df.getClient(context), comp, stored, `schedule:${due.occurrence.toISOString()}`, 'schedule');
+      const result = await startPipelineRun(startRunDeps(comp, context), stored, `schedule:${due.occurrence.toISOString()}`, 'schedule');
       if (result.started) context.log(`scheduled retraining of ${stored.name} started as ${result.instanceId}`);
       else if (result.reason === 'running')
         context.warn(`scheduled retraining of ${stored.name} skipped: ${result.runningInstanceId} is still running`);

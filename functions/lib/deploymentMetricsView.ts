@@ -13,7 +13,7 @@ export function metricsRecorder(comp: Composition): MetricsRecorder {
   return recorder;
 }
 
-export const defaultMetricsMinutes = 60;
+const defaultMetricsMinutes = 60;
 
 /**
  * Per-deployment metrics of a model over the last `minutes` (whole windows), this instance's pending

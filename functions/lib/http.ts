@@ -1,30 +1,60 @@
-import { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { CanopyError, retryAfterMs, toCanopyError } from '../../shared/errors';
 
-/** An error the API answers with `{ error: { code, message, details? } }`. */
-export class ApiError extends Error {
+/** A refusal of the HTTP layer itself, with its status named where it is thrown. */
+export class ApiError extends CanopyError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly details?: unknown,
+    details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(code, message, false, details);
   }
 }
 
+/** The services Canopy calls: a permanent refusal of theirs is a fault of ours, not of the caller's request. */
+const dependencyCodes = /^(ARM|LIVY|COSMOS|STORAGE|NETWORK|INTERNAL)\./;
+
+/** The status of a permanent refusal by its code; another refusal conflicts with the state it found. */
+const statusByCode: [RegExp, number][] = [
+  [/NOT_FOUND$/, 404],
+  [/^(SPEC|REQUEST)\.|\.INVALID/, 400],
+  [/\.CONFLICT$|^MODEL\.NOT_DEPLOYED$|^RUN\..*ALREADY/, 409],
+];
+
+/** The status a Canopy error answers with; undefined for a fault of ours, which the host answers with a 500. */
+function statusOf(err: CanopyError): number | undefined {
+  if (err instanceof ApiError) return err.status;
+  if (err.transient) return 503;
+  if (dependencyCodes.test(err.code)) return undefined;
+  return statusByCode.find(([pattern]) => pattern.test(err.code))?.[1] ?? 409;
+}
+
+const isCoded = (err: unknown): boolean =>
+  err instanceof CanopyError ||
+  (typeof (err as { code?: unknown })?.code === 'string' && typeof (err as { transient?: unknown }).transient === 'boolean');
+
+/** `{ error: { code, message, details? } }` with the status of a Canopy error; anything else is rethrown. */
 export function errorResponse(err: unknown): HttpResponseInit {
-  if (err instanceof ApiError) {
-    return {
-      status: err.status,
-      jsonBody: { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } },
-    };
-  }
-  const code = (err as { code?: unknown }).code;
-  if (code === 'CONFIG.INVALID') return { status: 500, jsonBody: { error: { code, message: 'the app is misconfigured; see its log' } } };
-  throw err;
+  if (!isCoded(err)) throw err;
+  const e = toCanopyError(err);
+  if (e.code === 'CONFIG.INVALID')
+    return { status: 500, jsonBody: { error: { code: e.code, message: 'the app is misconfigured; see its log' } } };
+  const status = statusOf(e);
+  if (status === undefined) throw err;
+  const retryAfter = e.transient ? retryAfterMs(e) : undefined;
+  return {
+    status,
+    ...(retryAfter !== undefined ? { headers: { 'retry-after': String(Math.ceil(retryAfter / 1000)) } } : {}),
+    jsonBody: { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } },
+  };
 }
 
-/** Wraps a handler so that API errors become their JSON responses; anything else is a 500 the host logs. */
+/**
+ * Wraps a handler so that Canopy errors become their JSON responses; anything else is a 500 the host logs. A
+ * transient fault (503) is logged here, since the host sees only the response.
+ */
 export function handled<A extends unknown[]>(
   handler: (...args: A) => Promise<HttpResponseInit>,
 ): (...args: A) => Promise<HttpResponseInit> {
@@ -32,12 +62,14 @@ export function handled<A extends unknown[]>(
     try {
       return await handler(...args);
     } catch (err) {
-      return errorResponse(err);
+      const response = errorResponse(err);
+      if (response.status === 503) (args[1] as InvocationContext | undefined)?.warn(`answered 503: ${(err as Error).message}`);
+      return response;
     }
   };
 }
 
-export const maxJsonBytes = 256 * 1024;
+const maxJsonBytes = 256 * 1024;
 
 /** The request's JSON body, refused with 413 past `limit` bytes and 400 when it is not JSON. */
 export async function readJson(req: HttpRequest, limit = maxJsonBytes, optional = false): Promise<unknown> {

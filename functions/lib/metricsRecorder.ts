@@ -13,7 +13,7 @@ export class MetricsRecorder {
   constructor(
     private readonly store: DeploymentMetricsStore,
     flushSeconds: number,
-    private readonly onFlushError: (err: unknown) => void,
+    onFlushError: (err: unknown) => void,
   ) {
     this.#timer = setInterval(() => void this.flush().catch(onFlushError), flushSeconds * 1000);
     this.#timer.unref();

@@ -1,3 +1,5 @@
+import { PipelineSpec } from './pipelineSpec';
+
 /** Price per node-hour by VM size, in USD; a configurable table (defaults are list prices, East US, pay-as-you-go). */
 export type PriceTable = Record<string, number>;
 
@@ -8,11 +10,6 @@ export const defaultPrices: PriceTable = {
   Standard_D4_v2: 0.99,
   Standard_D5_v2: 1.98,
   Standard_E8_v3: 0.84,
-  // ACI: per vCPU-hour and per GB-hour.
-  'aci-vcpu': 0.0405,
-  'aci-gb': 0.00445,
-  // Local compute costs nothing but is tracked the same way.
-  local: 0,
 };
 
 export interface ClusterShape {
@@ -36,6 +33,20 @@ export function costOf(perHour: number, seconds: number): number {
   return Math.round(((perHour * seconds) / 3600) * 100) / 100;
 }
 
-export function containerCostPerHour(cpu: number, memoryGb: number, prices: PriceTable): number {
-  return cpu * (prices['aci-vcpu'] ?? 0) + memoryGb * (prices['aci-gb'] ?? 0);
+/** HDInsight Spark clusters always have two head nodes. */
+const headNodes = 2;
+
+/** Nodes a run's own cluster bills for; an attached or local cluster bills the run for none. */
+export function computeNodes(spec: PipelineSpec): number {
+  if (spec.compute.target === 'local-spark' || spec.compute.existingCluster) return 0;
+  return headNodes + spec.compute.workerNodes;
+}
+
+/** Estimated cost rate of a spec's compute, for the run's status; an attached cluster is not the run's to pay for. */
+export function computeCostPerHour(spec: PipelineSpec, prices: PriceTable): number {
+  if (computeNodes(spec) === 0) return 0;
+  return clusterCostPerHour(
+    { headVmSize: spec.compute.headVmSize, headNodes, workerVmSize: spec.compute.workerVmSize, workerNodes: spec.compute.workerNodes },
+    prices,
+  );
 }

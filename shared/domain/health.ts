@@ -1,4 +1,8 @@
-import { DependencyProbe } from '../ports/dependencyProbe';
+/** A dependency to ask: resolves when it answered (the `DependencyProbe` port has this shape). */
+export interface HealthProbe {
+  readonly name: string;
+  check(signal: AbortSignal): Promise<void>;
+}
 
 export interface DependencyHealth {
   status: 'up' | 'down';
@@ -12,7 +16,7 @@ export interface HealthReport {
   dependencies: Record<string, DependencyHealth>;
 }
 
-async function probe(p: DependencyProbe, timeoutMs: number): Promise<DependencyHealth> {
+async function probe(p: HealthProbe, timeoutMs: number): Promise<DependencyHealth> {
   const started = performance.now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -33,7 +37,7 @@ async function probe(p: DependencyProbe, timeoutMs: number): Promise<DependencyH
 }
 
 /** Asks every dependency at once, each bounded by `timeoutMs`, so one that hangs cannot hang the report. */
-export async function checkHealth(probes: DependencyProbe[], version: string, timeoutMs: number): Promise<HealthReport> {
+export async function checkHealth(probes: HealthProbe[], version: string, timeoutMs: number): Promise<HealthReport> {
   const results = await Promise.all(probes.map(async (p) => [p.name, await probe(p, timeoutMs)] as const));
   const dependencies = Object.fromEntries(results);
   const status = results.every(([, r]) => r.status === 'up') ? 'healthy' : 'degraded';

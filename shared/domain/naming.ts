@@ -21,10 +21,11 @@ export function clusterName(instanceId: string): string {
   return `canopy-${pipeline}-${hash(instanceId, 8)}`.slice(0, 59);
 }
 
-export function deploymentName(model: string, version: number): string {
-  return `canopy-${model.slice(0, 40)}-v${version}`;
+/** A batch scoring run's cluster name, derived from its instance id, so a retried create finds the first one. */
+export function scoringClusterName(instanceId: string): string {
+  return `canopy-score-${hash(instanceId, 12)}`;
 }
 
-export function candidateBatchName(instanceId: string, candidateId: string): string {
-  return `${clusterName(instanceId)}-${candidateId}`;
+export function deploymentName(model: string, version: number): string {
+  return `canopy-${model.slice(0, 40)}-v${version}`;
 }

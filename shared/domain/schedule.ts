@@ -1,7 +1,11 @@
 import parser from 'cron-parser';
+import { CanopyError } from '../errors';
 
-export class ScheduleError extends Error {
-  readonly code = 'SCHEDULE.INVALID';
+/** A timer schedule that is not NCRONTAB or an interval: permanent. */
+export class ScheduleError extends CanopyError {
+  constructor(message: string) {
+    super('SCHEDULE.INVALID', message, false);
+  }
 }
 
 export interface Schedule {

@@ -1,4 +1,4 @@
-import { DeploymentRecord } from '../ports/modelRegistry';
+import { DeploymentRecord } from './modelRecords';
 
 /**
  * The deployments of a model that a promotion made superfluous: every live deployment of a version older than

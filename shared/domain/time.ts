@@ -2,7 +2,3 @@
 export function plusSeconds(at: Date, seconds: number): Date {
   return new Date(at.getTime() + seconds * 1000);
 }
-
-export function millisecondsOf(iso: string): number {
-  return Date.parse(iso);
-}

@@ -1,4 +1,4 @@
-import { DeploymentRecord, ModelVersion } from '../ports/modelRegistry';
+import { DeploymentRecord, ModelVersion } from './modelRecords';
 
 /** The deployment that serves a version, if one is healthy. */
 export function healthyDeploymentOf(deployments: DeploymentRecord[], version: number): DeploymentRecord | undefined {

@@ -1,4 +1,4 @@
-import { DeploymentRecord } from '../ports/modelRegistry';
+import { DeploymentRecord } from './modelRecords';
 
 /** A deployment that can take scoring traffic: healthy, reachable and given a share. */
 export function routableDeployments(deployments: DeploymentRecord[]): DeploymentRecord[] {

@@ -15,11 +15,3 @@ export interface ResourceInventory {
   /** Every resource tagged `canopy-instance`. */
   listCanopyResources(): Promise<TaggedResource[]>;
 }
-
-/** The tags every resource Canopy creates carries. */
-export const canopyTags = {
-  pipeline: 'canopy-pipeline',
-  instance: 'canopy-instance',
-  expiresAt: 'canopy-expires-at',
-  kind: 'canopy-kind',
-} as const;

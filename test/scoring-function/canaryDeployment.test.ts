@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
 import { CosmosModelRegistry } from '../../shared/adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from '../../shared/adapters/azure/cosmosResourceLedger';
-import { CosmosRunStore } from '../../shared/adapters/azure/cosmosRunStore';
 import { openCanopyContainers } from '../../shared/adapters/azure/cosmosSchema';
 import { candidateGrid } from '../../shared/domain/candidateGrid';
-import { defaultPrices } from '../../shared/domain/cost';
 import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { systemClock } from '../../shared/ports/clock';
-import { activities } from '../../orchestrations/trainingPipeline/contracts';
-import { createActivities } from '../../orchestrations/trainingPipeline/pipeline.activities';
+import { createDeployActivities } from '../../orchestrations/deployModel/activities/handlers';
+import { fixedSpecs } from '../support/fixedSpecs';
 import { blobService } from '../support/canopyUnderTest';
 import { registerTestVersion } from '../support/modelVersions';
 import { testCosmosClient } from '../support/testStack';
@@ -40,29 +38,22 @@ describe('switchTraffic with a canary share', () => {
   it('sends the new champion its share while production keeps the rest, and is the same when it runs twice', async () => {
     const containers = await openCanopyContainers(client, `canary-${randomUUID().slice(0, 8)}`);
     const registry = new CosmosModelRegistry(containers.models);
-    const act = createActivities({
+    const checked = spec({ canaryPercent: 10 });
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    const act = createDeployActivities({
       blobs: new AzureBlobStore(blobService),
-      runs: new CosmosRunStore(containers.runs),
+      specs: fixedSpecs(checked.spec as PipelineSpec),
       registry,
       ledger: new CosmosResourceLedger(containers.ledger),
-      compute: () => {
-        throw new Error('no compute in this test');
-      },
       deployer: () => {
         throw new Error('no deployer in this test');
       },
-      copier: () => {
-        throw new Error('no data copy in this test');
-      },
       clock: systemClock,
-      prices: defaultPrices,
     });
-    const checked = spec({ canaryPercent: 10 });
-    if (!checked.ok) throw new Error(checked.problems.join('; '));
-    const run = { pipeline: 'canary', instanceId: 'canary--1', spec: checked.spec as PipelineSpec };
+    const run = { pipeline: 'canary', instanceId: 'canary--1', specVersion: 1 };
     const register = (n: number) => registerTestVersion(registry, 'canary', `canary--${n}`, `file:///p/${n}`);
     const switchTraffic = (version: number) =>
-      act[activities.switchTraffic]({
+      act.switchTraffic({
         run,
         model: { model: 'canary', version, packageUri: `file:///p/${version}` },
         name: `canary-v${version}`,

@@ -1,4 +1,4 @@
-import { reapResources, ReapDeps } from '../../shared/reaper';
+import { reapResources, ReapDeps } from '../../shared/usecases/reap';
 import { ClusterStatus, ComputeTarget } from '../../shared/ports/computeTarget';
 import { Deployer, DeploymentStatus } from '../../shared/ports/deployer';
 import { DeploymentRecord, ModelRegistry } from '../../shared/ports/modelRegistry';

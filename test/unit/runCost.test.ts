@@ -1,5 +1,5 @@
-import { computeCostPerHour, computeNodes } from '../../orchestrations/trainingPipeline/pipeline.activities';
 import { candidateGrid } from '../../shared/domain/candidateGrid';
+import { computeCostPerHour, computeNodes } from '../../shared/domain/cost';
 import { PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { loadConfig } from '../../shared/config';
 

@@ -1,9 +1,10 @@
-import { DurableClient, DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
-import { Composition } from '../../shared/composition';
 import { defaultPrices } from '../../shared/domain/cost';
 import { pipelineInstanceId } from '../../shared/domain/naming';
+import { PipelineInput, trainingPipelineName } from '../../shared/domain/pipelineRun';
 import { validatePipelineSpec } from '../../shared/domain/pipelineSpec';
-import { startPipelineRun } from '../../functions/lib/startRun';
+import { CanopyError } from '../../shared/errors';
+import { OrchestrationClient, OrchestrationRuntimeStatus } from '../../shared/ports/orchestrationClient';
+import { requireValidSpec, startPipelineRun, StartRunDeps } from '../../shared/usecases/startRun';
 
 const validated = validatePipelineSpec(
   {
@@ -16,69 +17,97 @@ const validated = validatePipelineSpec(
 );
 if (!validated.ok) throw new Error(JSON.stringify(validated.problems));
 const stored = { name: 'fashion', version: 3, spec: validated.spec, createdAt: '2026-11-22T00:00:00.000Z' };
-const comp = { config: { pollSeconds: 30 }, prices: defaultPrices } as unknown as Composition;
 
 /** A durable client over an in-memory set of instances; unknown ids fail the way the SDK reports the extension's 404. */
 function clientWith(instances: Record<string, OrchestrationRuntimeStatus>, statusFailure?: Error) {
-  const started: string[] = [];
-  const client = {
-    started,
+  const started: { name: string; instanceId: string; input: unknown }[] = [];
+  const client: OrchestrationClient = {
     getStatusBy: async () =>
       Object.entries(instances)
-        .filter(([, s]) => [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending].includes(s))
-        .map(([instanceId, runtimeStatus]) => ({ instanceId, runtimeStatus }) as DurableOrchestrationStatus),
+        .filter(([, s]) => ['Running', 'Pending'].includes(s))
+        .map(([instanceId, runtimeStatus]) => ({ instanceId, runtimeStatus })),
     getStatus: async (instanceId: string) => {
       if (statusFailure) throw statusFailure;
       const runtimeStatus = instances[instanceId];
       if (!runtimeStatus)
         throw new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ... ${instanceId}.`);
-      return { instanceId, runtimeStatus } as DurableOrchestrationStatus;
+      return { instanceId, runtimeStatus };
     },
-    startNew: async (_name: string, options: { instanceId: string }) => {
-      started.push(options.instanceId);
+    startNew: async (name, options) => {
+      started.push({ name, ...options });
       return options.instanceId;
     },
   };
-  return client as unknown as DurableClient & { started: string[] };
+  const deps: StartRunDeps = { orchestrations: client, prices: defaultPrices, pollSeconds: 30 };
+  return { deps, started, startedIds: () => started.map((s) => s.instanceId) };
 }
 
 describe('startPipelineRun', () => {
   const id = pipelineInstanceId('fashion', 'blob:0x1');
 
-  it('starts a data version the task hub has never seen', async () => {
-    const client = clientWith({});
-    expect(await startPipelineRun(client, comp, stored, 'blob:0x1', 'blob')).toEqual({ started: true, instanceId: id });
-    expect(client.started).toEqual([id]);
+  it('starts a data version the task hub has never seen, with the input the orchestration expects', async () => {
+    const { deps, started } = clientWith({});
+    expect(await startPipelineRun(deps, stored, 'blob:0x1', 'blob')).toEqual({ started: true, instanceId: id });
+    const input: PipelineInput = {
+      pipeline: 'fashion',
+      specVersion: 3,
+      spec: stored.spec,
+      dataVersion: 'blob:0x1',
+      trigger: 'blob',
+      pollSeconds: 30,
+      // The spec's compute is the local one: it bills the run nothing.
+      computeCostPerHour: 0,
+      computeNodes: 0,
+    };
+    expect(started).toEqual([{ name: trainingPipelineName, instanceId: id, input }]);
   });
 
-  it.each([OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated])(
+  it.each<OrchestrationRuntimeStatus>(['Completed', 'Failed', 'Terminated'])(
     'starts nothing for a data version that already ran (%s): its history is not replaced',
     async (status) => {
-      const client = clientWith({ [id]: status });
-      expect(await startPipelineRun(client, comp, stored, 'blob:0x1', 'blob')).toEqual({
+      const { deps, startedIds } = clientWith({ [id]: status });
+      expect(await startPipelineRun(deps, stored, 'blob:0x1', 'blob')).toEqual({
         started: false,
         reason: 'already-ran',
         instanceId: id,
         runtimeStatus: status,
       });
-      expect(client.started).toEqual([]);
+      expect(startedIds()).toEqual([]);
     },
   );
 
   it('names the run in progress rather than starting a second one', async () => {
     const running = pipelineInstanceId('fashion', 'blob:0x0');
-    const client = clientWith({ [running]: OrchestrationRuntimeStatus.Running });
-    expect(await startPipelineRun(client, comp, stored, 'blob:0x1', 'blob')).toEqual({
+    const { deps, startedIds } = clientWith({ [running]: 'Running' });
+    expect(await startPipelineRun(deps, stored, 'blob:0x1', 'blob')).toEqual({
       started: false,
       reason: 'running',
       runningInstanceId: running,
     });
-    expect(client.started).toEqual([]);
+    expect(startedIds()).toEqual([]);
   });
 
   it('fails, starting nothing, when the task hub cannot say whether the data version ran', async () => {
-    const client = clientWith({}, new Error('DurableClient error: the extension replied with HTTP 500'));
-    await expect(startPipelineRun(client, comp, stored, 'blob:0x1', 'blob')).rejects.toThrow(/HTTP 500/);
-    expect(client.started).toEqual([]);
+    const { deps, startedIds } = clientWith({}, new Error('DurableClient error: the extension replied with HTTP 500'));
+    await expect(startPipelineRun(deps, stored, 'blob:0x1', 'blob')).rejects.toThrow(/HTTP 500/);
+    expect(startedIds()).toEqual([]);
+  });
+});
+
+describe('requireValidSpec', () => {
+  it('refuses a spec permanently with SPEC.INVALID, listing every problem', () => {
+    let refusal: unknown;
+    try {
+      requireValidSpec({ name: 'Not A Name', scenario: 'none' });
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(CanopyError);
+    expect(refusal).toMatchObject({ code: 'SPEC.INVALID', transient: false });
+    expect(((refusal as CanopyError).details?.problems as string[]).length).toBeGreaterThan(1);
+  });
+
+  it('returns a valid spec with its defaults', () => {
+    expect(requireValidSpec(stored.spec)).toEqual(stored.spec);
   });
 });

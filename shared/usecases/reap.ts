@@ -1,9 +1,10 @@
-import { ComputeTargetKind, DeploymentTargetKind } from './domain/pipelineSpec';
-import { ComputeTarget } from './ports/computeTarget';
-import { Deployer } from './ports/deployer';
-import { ModelRegistry } from './ports/modelRegistry';
-import { canopyTags, ResourceInventory, TaggedResource } from './ports/resourceInventory';
-import { LedgerEntry, ResourceLedger } from './ports/resourceLedger';
+import { ComputeTargetKind, DeploymentTargetKind } from '../domain/pipelineSpec';
+import { canopyTags } from '../domain/resourceTags';
+import { ComputeTarget } from '../ports/computeTarget';
+import { Deployer } from '../ports/deployer';
+import { ModelRegistry } from '../ports/modelRegistry';
+import { ResourceInventory, TaggedResource } from '../ports/resourceInventory';
+import { LedgerEntry, ResourceLedger } from '../ports/resourceLedger';
 
 export interface ReapDeps {
   ledger: ResourceLedger;
