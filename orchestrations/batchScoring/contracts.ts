@@ -1,23 +1,10 @@
 import { ComputeTargetKind } from '../../shared/domain/pipelineSpec';
+import { activity } from '../durable/contract';
+import { ClusterHandle } from '../provisionCluster/contracts';
 
-/** Activity names of batch scoring; the orchestrator calls them only through these. */
-export const activities = {
-  listPages: 'batchScoring_listPages',
-  scorePage: 'batchScoring_scorePage',
-  beginCluster: 'batchScoring_beginCluster',
-  getClusterState: 'batchScoring_getClusterState',
-  submitSparkBatch: 'batchScoring_submitSparkBatch',
-  getSparkBatchState: 'batchScoring_getSparkBatchState',
-  writeSparkPages: 'batchScoring_writeSparkPages',
-  tearDownCluster: 'batchScoring_tearDownCluster',
-  writeSummary: 'batchScoring_writeSummary',
-} as const;
+export { cancelEventName } from '../durable/cancellation';
 
 export const batchScoringName = 'batchScoring';
-export const cancelEventName = 'cancel';
-
-export type Failure = { ok: false; code: string; message: string };
-export type Tagged<T> = ({ ok: true } & T) | Failure;
 
 export interface BlobLocation {
   container: string;
@@ -123,3 +110,26 @@ export const outputFiles = {
   /** The Spark route's raw job output, before it is split into pages. */
   spark: 'spark/',
 } as const;
+
+/** Batch scoring's activities. Inputs are references (locations, a page's bounds), never the run's data. */
+export const batchScoringActivities = {
+  listPages: activity<{ source: BlobLocation; pageSize: number; continuation?: string; firstIndex: number }, PageListing>(
+    'batchScoring_listPages',
+  ),
+  scorePage: activity<{ run: RunContext; source: BlobLocation; page: PageDescriptor; pageSize: number; labels: string[] }, PageResult>(
+    'batchScoring_scorePage',
+  ),
+  submitSparkBatch: activity<{ run: RunContext; cluster: ClusterHandle; source: BlobLocation; packageUri: string }, { batchId: string }>(
+    'batchScoring_submitSparkBatch',
+  ),
+  getSparkBatchState: activity<{ cluster: ClusterHandle; batchId: string }, { state: string; log?: string }>(
+    'batchScoring_getSparkBatchState',
+  ),
+  /** Splits the job's rows into the page files of the first `pageCount` pages of the source, listed again. */
+  writeSparkPages: activity<
+    { run: RunContext; source: BlobLocation; pageSize: number; labels: string[]; pageCount: number },
+    { pages: PageResult[] }
+  >('batchScoring_writeSparkPages'),
+  /** Pages are numbered from 0, so the summary's page total names every page file. */
+  writeSummary: activity<{ run: RunContext; summary: BatchScoringSummary }, { combined: boolean }>('batchScoring_writeSummary'),
+};

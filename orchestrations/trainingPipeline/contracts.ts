@@ -1,77 +1,29 @@
-import { Candidate } from '../../shared/domain/candidateGrid';
-import { PipelineSpec } from '../../shared/domain/pipelineSpec';
+import { PipelineRun } from '../../shared/ports/runStore';
+import { activity } from '../durable/contract';
 
-/** Activity names of the training pipeline; the orchestrator calls them only through these. */
-export const activities = {
-  recordRunStart: 'pipeline_recordRunStart',
-  checkInputData: 'pipeline_checkInputData',
-  beginProvision: 'pipeline_beginProvision',
-  getClusterState: 'pipeline_getClusterState',
-  copyDataPage: 'pipeline_copyDataPage',
-  submitEtl: 'pipeline_submitEtl',
-  submitCandidate: 'pipeline_submitCandidate',
-  getCandidateState: 'pipeline_getCandidateState',
-  collectCandidate: 'pipeline_collectCandidate',
-  recordCandidateFailure: 'pipeline_recordCandidateFailure',
-  selectModel: 'pipeline_selectModel',
-  registerModel: 'pipeline_registerModel',
-  beginDeploy: 'pipeline_beginDeploy',
-  getDeploymentState: 'pipeline_getDeploymentState',
-  smokeTestDeployment: 'pipeline_smokeTestDeployment',
-  switchTraffic: 'pipeline_switchTraffic',
-  deleteDeployment: 'pipeline_deleteDeployment',
-  pruneDeployments: 'pipeline_pruneDeployments',
-  beginTeardown: 'pipeline_beginTeardown',
-  markTornDown: 'pipeline_markTornDown',
-  keepClusterUntilExpiry: 'pipeline_keepClusterUntilExpiry',
-  recordRunEnd: 'pipeline_recordRunEnd',
-} as const;
+export { trainingPipelineName, cancelEventName } from '../../shared/domain/pipelineRun';
+export type { PipelineInput, RunRef, Stage } from '../../shared/domain/pipelineRun';
+import type { RunRef, Stage } from '../../shared/domain/pipelineRun';
+import { RegisteredModel } from '../deployModel/contracts';
 
-export const trainingPipelineName = 'trainingPipeline';
-export const cancelEventName = 'cancel';
-
-export type Failure = { ok: false; code: string; message: string };
-export type Tagged<T> = ({ ok: true } & T) | Failure;
-
-export interface PipelineInput {
-  pipeline: string;
-  specVersion: number;
-  spec: PipelineSpec;
-  dataVersion: string;
-  trigger: string;
-  /** How often the orchestrator polls long operations (durable timers). */
-  pollSeconds: number;
-  /** Estimated cost rate of the compute while it exists (USD per hour). */
-  computeCostPerHour: number;
-  /** Nodes the compute bills for (head + workers; 0 locally): with the time it exists, the run's node-minutes. */
-  computeNodes: number;
+export interface CandidateCounts {
+  total: number;
+  done: number;
+  failed: number;
+  running: number;
 }
-
-export type Stage = 'validate' | 'provision' | 'copy' | 'train' | 'select' | 'register' | 'deploy' | 'teardown' | 'done';
 
 export interface PipelineStatus {
   stage: Stage;
-  candidates: { total: number; done: number; failed: number; running: number };
+  candidates: CandidateCounts;
   startedAt: string;
   elapsedSeconds: number;
   estimatedCostUsd: number;
   nodeMinutes: number;
+  /** The child orchestration the run waits on now; its custom status has the live detail (candidates while training). */
+  activeChild?: string;
   copy?: { copied: number; skipped: number; failed: number };
   cancelRequested?: boolean;
-}
-
-export interface RunContext {
-  pipeline: string;
-  instanceId: string;
-  spec: PipelineSpec;
-}
-
-export interface ProvisionResult {
-  cluster: string;
-  ledgerId: string;
-  owned: boolean;
-  /** The create was refused; the ledger entry exists, so teardown still runs. */
-  error?: { code: string; message: string };
 }
 
 export interface CopyPageResult {
@@ -82,32 +34,10 @@ export interface CopyPageResult {
   next?: string;
 }
 
-export interface CandidateJob {
-  candidate: Candidate;
-  batchId: string;
-  submittedAt: string;
-}
-
-export interface CandidateOutcome {
-  candidateId: string;
-  ok: boolean;
-  code?: string;
-}
-
 export interface SelectionResult {
   best: { candidateId: string; classifier: string; featurizer: string; metric: string; value: number };
   promote: boolean;
   reason: string;
-}
-
-export interface RegisteredModel {
-  model: string;
-  version: number;
-  packageUri: string;
-}
-
-export interface DeploymentHandle {
-  name: string;
 }
 
 export interface PipelineSummary {
@@ -120,3 +50,27 @@ export interface PipelineSummary {
   stageSeconds: Record<string, number>;
   error?: { code: string; message: string };
 }
+
+/** The run document's live part, written at every stage change. */
+export interface RunProgressRecord {
+  run: RunRef;
+  stage: Stage;
+  stageSeconds: Record<string, number>;
+  candidates: PipelineRun['candidates'];
+  costUsd: number;
+  nodeMinutes: number;
+}
+
+export const pipelineActivities = {
+  recordRunStart: activity<{ run: RunRef; dataVersion: string; trigger: string; startedAt: string; candidates: number }, object>(
+    'pipeline_recordRunStart',
+  ),
+  recordRunProgress: activity<RunProgressRecord, object>('pipeline_recordRunProgress'),
+  checkInputData: activity<{ run: RunRef }, { blobs: number }>('pipeline_checkInputData'),
+  copyDataPage: activity<{ run: RunRef; continuation?: string }, CopyPageResult>('pipeline_copyDataPage'),
+  selectModel: activity<{ run: RunRef }, SelectionResult>('pipeline_selectModel'),
+  registerModel: activity<{ run: RunRef; best: SelectionResult['best']; dataVersion: string }, RegisteredModel>('pipeline_registerModel'),
+  recordRunEnd: activity<{ run: RunRef; summary: PipelineSummary; endedAt: string; costUsd: number; nodeMinutes: number }, object>(
+    'pipeline_recordRunEnd',
+  ),
+};

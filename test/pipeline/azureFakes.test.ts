@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clusterName } from '../../shared/domain/naming';
+import { hdinsightCreateRefusals } from '../../devhost/azureFakes/hdinsightClusters';
 import { AzureFakes, startAzureFakes } from '../support/azureFakes';
 import { CanopyUnderTest, fashionSample, imageSpec, stores, uploadFolder } from '../support/canopyUnderTest';
 import { Json } from '../support/json';
@@ -81,7 +82,8 @@ describe('training pipeline on HDInsight + ACI fakes, failure paths (recorded ou
     const data = fashionSample();
     fakes = await startAzureFakes({ runner: 'recorded', aci: true });
     canopy = await startCanopy(fakes);
-    for (const name of ['create', 'dead', 'cancel', 'unhealthy']) await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
+    for (const name of ['create', 'forbidden', 'quota', 'dead', 'cancel', 'unhealthy'])
+      await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
   });
   afterAll(async () => {
     await canopy?.stop();
@@ -104,6 +106,36 @@ describe('training pipeline on HDInsight + ACI fakes, failure paths (recorded ou
     await expectClusterTornDown(fakes, instanceId);
     expect(fakes.livy.requests.some((r) => r.method === 'POST' && r.path.includes(clusterName(instanceId)))).toBe(false);
   });
+
+  it.each([
+    ['forbidden', 'ARM.FORBIDDEN', /does not have authorization to perform action 'Microsoft\.HDInsight\/clusters\/write'/],
+    ['quota', 'ARM.QUOTA_EXCEEDED', /does not have cores left .* Required: 40, Available: 20/],
+  ])(
+    'fails at once when ARM refuses the create (%s), with the code and Azure’s message, and closes the ledger',
+    async (kind, code, message) => {
+      const name = `${prefix}-${kind}`;
+      fakes.arm.faults.refuseNextCreate(
+        'Microsoft.HDInsight/clusters',
+        kind === 'forbidden'
+          ? hdinsightCreateRefusals.authorizationFailed({ clientId: 'canopy-app', objectId: '00000000-0000-0000-0000-000000000001' })
+          : hdinsightCreateRefusals.insufficientCores({ subscriptionId: 'sub', required: 40, available: 20 }),
+      );
+      const instanceId = await runInline(canopy, azureSpec(name));
+      const done = await canopy.waitForEnd(name, instanceId);
+      expect(done.orchestration.output).toMatchObject({
+        pipelineStatus: 'failed',
+        tornDown: true,
+        error: { code, message: expect.stringMatching(message) },
+      });
+      const cluster = clusterName(instanceId);
+      // A refusal is not retried: one create, refused.
+      expect(fakes.arm.requestsTo('PUT', `/clusters/${cluster}`).map((r) => r.status)).toEqual([kind === 'forbidden' ? 403 : 400]);
+      expect(fakes.arm.resource(fakes.clusterId(cluster))).toBeUndefined();
+      const { ledger, runs } = await stores();
+      expect((await ledger.get(`cluster:hdinsight:${cluster}`))?.deletedAt).toBeDefined();
+      expect(await runs.getPipelineRun(name, instanceId)).toMatchObject({ status: 'failed', error: { code } });
+    },
+  );
 
   it('records a dead batch with the end of its Livy log and tears down', async () => {
     const name = `${prefix}-dead`;

@@ -48,7 +48,15 @@ describe('training pipeline failures', () => {
   it('tears down when cancelled mid-training, killing the running batch', async () => {
     const name = `${prefix}-cancel`;
     const instanceId = await runInline(canopy, imageSpec(name, good));
-    await canopy.waitFor(name, instanceId, (v) => v.orchestration?.customStatus?.candidates?.running > 0);
+    const training = await canopy.waitFor(name, instanceId, (v) => v.orchestration?.customStatus?.candidates?.running > 0);
+    // The run document is kept up to date while the run is live, not only at its end.
+    expect(training.run).toMatchObject({
+      status: 'running',
+      stage: 'train',
+      stageSeconds: { provision: expect.any(Number), copy: expect.any(Number) },
+    });
+    expect(training.run.costUsd).toEqual(expect.any(Number));
+    expect(training.candidates).toEqual([expect.objectContaining({ status: 'running' })]);
     const cancelled = await canopy.api('POST', `pipelines/${name}/runs/${instanceId}/cancel`);
     expect(cancelled.status).toBe(202);
     const done = await canopy.waitForEnd(name, instanceId);
@@ -60,6 +68,10 @@ describe('training pipeline failures', () => {
     expect((await canopy.api('POST', `pipelines/${name}/runs/${instanceId}/cancel`)).status).toBe(409);
     const { runs } = await stores();
     expect((await runs.getPipelineRun(name, instanceId))?.status).toBe('cancelled');
+    // A cancelled run leaves no candidate running.
+    expect((await runs.listCandidateRuns(name, instanceId)).map((c) => [c.status, c.error?.code])).toEqual([
+      ['cancelled', 'RUN.CANCELLED'],
+    ]);
   });
 
   it("removes a terminated run's cluster with the reaper", async () => {
