@@ -23,7 +23,7 @@ export class CancellableWave {
     if (inputs.length === 0) return [];
     const wave = this.context.df.Task.all(inputs.map((input) => this.calls.task(contract, input)));
     if (!(yield* this.cancel.race(wave))) throw new Cancelled();
-    if (wave.isFaulted) throw new RunFailure(faultCode, (wave.result as Error | undefined)?.message ?? `${contract.name} failed`);
+    if (wave.isFaulted) throw new RunFailure(faultCode, (wave.result as Error).message);
     return wave.result as Tagged<Out>[];
   }
 
