@@ -275,10 +275,30 @@ describe('trainingPipeline', () => {
 
       expectEndedWith(result, 'failed', 'DATA.COPY_FAILED');
       expect(result.output?.error?.message).toBe('2 blobs could not be copied: a.png, b.png');
-      expect(callsTo(result.calls, pipelineActivities.copyDataPage)).toHaveLength(1);
-      expect(result.customStatus).toMatchObject({ copy: { copied: 8, skipped: 0, failed: 2 } });
+      // The page is copied once more before the run gives up; both attempts reported 8 copies here.
+      const pages = callsTo(result.calls, pipelineActivities.copyDataPage);
+      expect(pages.map((c) => c.input)).toEqual([pages[0].input, pages[0].input]);
+      expect(result.customStatus).toMatchObject({ copy: { copied: 16, skipped: 0, failed: 2 } });
       expect(childNames(result)).not.toContain(childId(trainCandidatesOrchestration));
       expectTornDown(result);
+    });
+
+    it('copy: a page whose failed blobs copy on the second try goes on, counting each blob once', async () => {
+      const attempts: unknown[] = [];
+      const result = await runPipeline({
+        activities: {
+          [pipelineActivities.copyDataPage.name]: (input) => {
+            attempts.push(input);
+            return attempts.length === 1
+              ? { ok: true, copied: 8, skipped: 1, failed: 2, failures: ['a.png (500 InternalError)', 'b.png (ECONNRESET)'] }
+              : { ok: true, copied: 2, skipped: 9, failed: 0, failures: [] };
+          },
+        },
+      });
+
+      expect(result.output?.pipelineStatus).toBe('succeeded');
+      expect(attempts).toHaveLength(2);
+      expect(result.customStatus).toMatchObject({ copy: { copied: 10, skipped: 1, failed: 0 } });
     });
 
     it('train: every candidate failed', async () => {
