@@ -6,7 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { pipelineInstanceId } from '../shared/domain/naming';
 import { demoPipeline, demoSpec } from './demoSpec';
 import { LocalApp, startLocalApp } from './localApp';
-import { orchestrationTiming, OrchestrationTiming, ShownHistoryEvent } from './orchestrationTiming';
+import { childInstanceIds, orchestrationTiming, OrchestrationTiming, ShownHistoryEvent } from './orchestrationTiming';
 
 // `npm run demo`: the main job on the local stack, from a fresh clone to a scored example.
 const root = path.resolve(__dirname, '..', '..');
@@ -263,14 +263,23 @@ async function main(): Promise<void> {
 
 /** The run's history from the Durable management API, split into activities, timer waits and overhead. */
 async function historyTiming(local: LocalApp, instanceId: string): Promise<OrchestrationTiming | undefined> {
-  const res = await fetch(
-    `${local.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true&showHistoryOutput=true&code=${encodeURIComponent(local.keys.masterKey)}`,
-  );
-  if (!res.ok) return undefined;
-  const status = (await res.json()) as { historyEvents?: (ShownHistoryEvent & { Input?: { pollSeconds?: number } })[] };
-  const history = status.historyEvents ?? [];
+  const historyOf = async (id: string) => {
+    const res = await fetch(
+      `${local.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}?showHistory=true&showHistoryOutput=true&code=${encodeURIComponent(local.keys.masterKey)}`,
+    );
+    if (!res.ok) return undefined;
+    const status = (await res.json()) as { historyEvents?: (ShownHistoryEvent & { Input?: { pollSeconds?: number } })[] };
+    return status.historyEvents ?? [];
+  };
+  const history = await historyOf(instanceId);
+  if (!history) return undefined;
+  const children = await Promise.all(childInstanceIds(history).map(historyOf));
   const pollSeconds = history.find((e) => e.EventType === 'ExecutionStarted')?.Input?.pollSeconds ?? 3;
-  return orchestrationTiming(history, pollSeconds);
+  return orchestrationTiming(
+    history,
+    pollSeconds,
+    children.filter((h): h is ShownHistoryEvent[] => !!h),
+  );
 }
 
 /** Model servers run detached (they outlive a host restart); the demo stops the ones it started. */

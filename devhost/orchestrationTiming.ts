@@ -5,6 +5,8 @@ export interface ShownHistoryEvent {
   FunctionName?: string;
   ScheduledTime?: string;
   FireAt?: string;
+  /** The child's instance id, on a sub-orchestration's events. */
+  InstanceId?: string;
 }
 
 export interface OrchestrationTiming {
@@ -45,16 +47,31 @@ function minus(intervals: Interval[], cut: Interval[]): Interval[] {
   return rest;
 }
 
+/** The child orchestrations an instance ran, by instance id, from its history. */
+export function childInstanceIds(history: ShownHistoryEvent[]): string[] {
+  const ended = history.filter(
+    (e) => e.EventType === 'SubOrchestrationInstanceCompleted' || e.EventType === 'SubOrchestrationInstanceFailed',
+  );
+  return [...new Set(ended.map((e) => e.InstanceId).filter((id): id is string => !!id))];
+}
+
 /**
  * Splits an orchestration's wall time into time in activities, time waiting on timers and the
- * engine's overhead, from its history. A timer is taken to start `pollSeconds` before it fires.
+ * engine's overhead, from its history and those of the children it waited on (their activities
+ * and timers are the run's too). A timer is taken to start `pollSeconds` before it fires.
  */
-export function orchestrationTiming(history: ShownHistoryEvent[], pollSeconds: number): OrchestrationTiming {
+export function orchestrationTiming(
+  parentHistory: ShownHistoryEvent[],
+  pollSeconds: number,
+  childHistories: ShownHistoryEvent[][] = [],
+): OrchestrationTiming {
+  const history = [...parentHistory, ...childHistories.flat()];
   const ms = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
-  const start = ms(history.find((e) => e.EventType === 'ExecutionStarted')?.Timestamp);
+  const start = ms(parentHistory.find((e) => e.EventType === 'ExecutionStarted')?.Timestamp);
   const end = ms(
-    history.find((e) => e.EventType === 'ExecutionCompleted' || e.EventType === 'ExecutionTerminated' || e.EventType === 'ExecutionFailed')
-      ?.Timestamp,
+    parentHistory.find(
+      (e) => e.EventType === 'ExecutionCompleted' || e.EventType === 'ExecutionTerminated' || e.EventType === 'ExecutionFailed',
+    )?.Timestamp,
   );
   const activities = history.filter((e) => (e.EventType === 'TaskCompleted' || e.EventType === 'TaskFailed') && e.ScheduledTime);
   const timers = history.filter((e) => e.EventType === 'TimerFired' && e.FireAt);
