@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 
 /** What a request to the Blob service is, as far as the faults care. */
-export type BlobOperation = 'list' | 'copy' | 'properties' | 'other';
+export type BlobOperation = 'list' | 'copy' | 'syncCopy' | 'properties' | 'other';
 
 export interface BlobFakeRequest {
   method: string;
@@ -10,13 +10,12 @@ export interface BlobFakeRequest {
   path: string;
   operation: BlobOperation;
   status: number;
-  /** For a copy: whether its source URL carried a SAS signature (the value is not kept). */
+  /** For a copy of either kind: whether its source URL carried a SAS signature (the value is not kept). */
   signedSource?: boolean;
 }
 
-interface Throttle {
+interface Fault extends Refusal {
   operation: BlobOperation;
-  status: 429 | 503;
   retryAfterSeconds?: number;
 }
 
@@ -28,21 +27,35 @@ interface CopyFault {
 
 function operationOf(req: http.IncomingMessage, url: URL): BlobOperation {
   if (req.method === 'GET' && url.searchParams.get('comp') === 'list') return 'list';
-  if (req.method === 'PUT' && req.headers['x-ms-copy-source'] && !req.headers['x-ms-requires-sync']) return 'copy';
+  if (req.method === 'PUT' && req.headers['x-ms-copy-source']) return req.headers['x-ms-requires-sync'] ? 'syncCopy' : 'copy';
   if (req.method === 'HEAD') return 'properties';
   return 'other';
 }
 
 const blobPath = (url: URL): string => decodeURIComponent(url.pathname);
 
+/** Copy Blob From URL copies sources up to 256 MiB; Azure answers a larger one with this 409. */
+export const syncCopyMaxBytes = 256 * 2 ** 20;
+
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const errorBody = ({ code, message }: Refusal): string =>
+  `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+
 /**
  * A fake of an Azure Storage Blob endpoint for the copier's contract tests: a proxy in front of Azurite (which
  * does the real work, SAS checks included) that injects what Azurite never does — throttling with `Retry-After`,
- * copies that stay pending for a while, and copies that end `failed` — and logs every request.
+ * copies that stay pending for a while, and copies that end `failed` — refuses what Azure refuses and Azurite lets
+ * through — a Copy Blob From URL whose source is over 256 MiB, or cannot be read with its URL alone — and logs
+ * every request.
  */
 export class BlobFake {
   readonly requests: BlobFakeRequest[] = [];
-  readonly #throttles: Throttle[] = [];
+  readonly #faults: Fault[] = [];
   readonly #nextCopies: CopyFault[] = [];
   /** Copies under way or failed, by blob path. */
   readonly #copies = new Map<string, CopyFault & { id: string }>();
@@ -68,7 +81,13 @@ export class BlobFake {
 
   /** The next `count` requests of `operation` answer `status` with a ServerBusy body (and `Retry-After` when given). */
   throttle(operation: BlobOperation, count: number, status: 429 | 503, retryAfterSeconds?: number): void {
-    for (let i = 0; i < count; i++) this.#throttles.push({ operation, status, retryAfterSeconds });
+    for (let i = 0; i < count; i++)
+      this.#faults.push({ operation, status, code: 'ServerBusy', message: 'The server is busy.', retryAfterSeconds });
+  }
+
+  /** The next `count` requests of `operation` fail with `status` and the storage error `code`. */
+  fail(operation: BlobOperation, count: number, status: number, code: string, message: string): void {
+    for (let i = 0; i < count; i++) this.#faults.push({ operation, status, code, message });
   }
 
   /** The next `count` copies report `pending` on their first `pendingPolls` property reads, then `outcome`. */
@@ -85,23 +104,68 @@ export class BlobFake {
     const url = new URL(req.url ?? '/', this.origin);
     const operation = operationOf(req, url);
     const entry: BlobFakeRequest = { method: req.method ?? '', path: url.pathname, operation, status: 0 };
-    if (operation === 'copy') entry.signedSource = new URL(String(req.headers['x-ms-copy-source'])).searchParams.has('sig');
+    if (operation === 'copy' || operation === 'syncCopy')
+      entry.signedSource = new URL(String(req.headers['x-ms-copy-source'])).searchParams.has('sig');
     this.requests.push(entry);
-    const throttle = this.#throttles.findIndex((t) => t.operation === operation);
-    if (throttle >= 0) {
-      const { status, retryAfterSeconds } = this.#throttles.splice(throttle, 1)[0];
-      entry.status = status;
-      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>`;
-      res.writeHead(status, {
-        'content-type': 'application/xml',
-        'x-ms-error-code': 'ServerBusy',
-        ...(retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      req.resume();
+    const fault = this.#faults.findIndex((t) => t.operation === operation);
+    if (fault >= 0) {
+      const { retryAfterSeconds, ...refusal } = this.#faults.splice(fault, 1)[0];
+      this.#refuse(req, res, entry, refusal, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
       return;
     }
-    this.#forward(req, res, url, operation, entry);
+    if (operation !== 'syncCopy') {
+      this.#forward(req, res, url, operation, entry);
+      return;
+    }
+    this.#checkSyncSource(String(req.headers['x-ms-copy-source'])).then(
+      (refusal) => (refusal ? this.#refuse(req, res, entry, refusal) : this.#forward(req, res, url, operation, entry)),
+      (err: Error) => this.#refuse(req, res, entry, { status: 502, code: 'BlobFakeUpstream', message: err.message }),
+    );
+  }
+
+  #refuse(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: BlobFakeRequest,
+    refusal: Refusal,
+    headers: http.OutgoingHttpHeaders = {},
+  ): void {
+    entry.status = refusal.status;
+    res.writeHead(refusal.status, { 'content-type': 'application/xml', 'x-ms-error-code': refusal.code, ...headers });
+    res.end(req.method === 'HEAD' ? undefined : errorBody(refusal));
+    req.resume();
+  }
+
+  /**
+   * Azure reads the source of a Copy Blob From URL with nothing but its URL (a SAS, or public access), and copies at
+   * most 256 MiB; Azurite checks neither within one account. The source is looked at upstream, outside the log.
+   */
+  async #checkSyncSource(copySource: string): Promise<Refusal | undefined> {
+    const source = new URL(copySource);
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const head = http.request(
+        {
+          host: this.upstream.hostname,
+          port: this.upstream.port,
+          method: 'HEAD',
+          path: `${source.pathname}${source.search}`,
+          headers: { host: source.host },
+        },
+        resolve,
+      );
+      head.on('error', reject);
+      head.end();
+    });
+    answer.resume();
+    const status = answer.statusCode ?? 502;
+    if (status >= 300) return { status, code: 'CannotVerifyCopySource', message: `The copy source could not be read (${status}).` };
+    if (Number(answer.headers['content-length'] ?? 0) > syncCopyMaxBytes)
+      return {
+        status: 409,
+        code: 'CannotVerifyCopySource',
+        message: 'The source request body for synchronous copy is too large and exceeds the maximum permissible limit (256MB).',
+      };
+    return undefined;
   }
 
   #forward(req: http.IncomingMessage, res: http.ServerResponse, url: URL, operation: BlobOperation, entry: BlobFakeRequest): void {

@@ -71,18 +71,27 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function launch(script: string, args: string[], logFile: string): ChildProcess {
+function launch(script: string, args: string[], logFile: string, preload: string[] = []): ChildProcess {
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...preload.flatMap((file) => ['--require', file]), script, ...args], {
+    stdio: ['ignore', log, log],
+  });
   fs.closeSync(log);
   return child;
+}
+
+export interface StackOptions {
+  host?: string;
+  /** Azurite with its blob lookups by name (azuriteIndexedLookups.ts); off only to measure the stock emulator. */
+  indexedBlobLookups?: boolean;
 }
 
 /**
  * Starts Azurite (blob, queue, table) and the Cosmos DB emulator on loopback, each in its own
  * process, with their data under `stateDir` so that a restart keeps it.
  */
-export async function startLocalStack(stateDir: string, ports: StackPorts, host = '127.0.0.1'): Promise<LocalStack> {
+export async function startLocalStack(stateDir: string, ports: StackPorts, options: StackOptions = {}): Promise<LocalStack> {
+  const { host = '127.0.0.1', indexedBlobLookups = true } = options;
   for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
     const [setting, , what] = portSettings[key];
     await assertPortFree(host, ports[key], setting, what);
@@ -115,6 +124,7 @@ export async function startLocalStack(stateDir: string, ports: StackPorts, host 
       '--disableTelemetry',
     ],
     path.join(stateDir, 'azurite.log'),
+    indexedBlobLookups ? [path.join(__dirname, 'azuriteIndexedLookups.js')] : [],
   );
   const cosmos = launch(
     path.join(__dirname, 'cosmosEmulatorMain.js'),

@@ -80,15 +80,19 @@ describe('copyDataPage', () => {
     for await (const blob of target.getContainerClient(snapshot.container).listBlobsFlat({ prefix: snapshot.prefix }))
       names.push(blob.name);
     expect(names.map((n) => n.slice(snapshot.prefix.length)).sort()).toEqual(['test/a/3.png', 'train/a/1.png', 'train/b/2.png']);
-    expect(fake.requests.filter((r) => r.operation === 'copy').every((r) => r.signedSource)).toBe(true);
+    const copies = fake.requests.filter((r) => r.operation === 'syncCopy');
+    expect(copies).toHaveLength(3);
+    expect(copies.every((r) => r.signedSource)).toBe(true);
     expect(await copyDataPage({ run: run('landUse') })).toMatchObject({ ok: true, copied: 0, skipped: 3 });
   });
 
   it('names each failed blob with its reason', async () => {
-    fake.slowCopies(1, 0, 'failed');
+    fake.fail('syncCopy', 1, 500, 'InternalError', 'The server encountered an internal error.');
     const result = await copyDataPage({ run: { ...run('landUse'), instanceId: `copy--${id}-2` } });
     expect(result).toMatchObject({ ok: true, copied: 2, failed: 1 });
-    expect((result as CopyPageResult).failures).toEqual([expect.stringMatching(/^landuse\/\S+ \(copy failed: 500 InternalError/)]);
+    expect((result as CopyPageResult).failures).toEqual([
+      expect.stringMatching(/^landuse\/\S+ \(500 InternalError The server encountered/),
+    ]);
   });
 
   it('fails with DATA.UNKNOWN_CONNECTION for a connection no setting names', async () => {

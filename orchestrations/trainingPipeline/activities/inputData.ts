@@ -6,8 +6,16 @@ import { pipelineActivities } from '../contracts';
 
 type Handlers = HandlersOf<typeof pipelineActivities>;
 
-const copyConcurrency = 16;
-const copyPageSize = 500;
+/**
+ * How copyDataPage copies (tuned with `npm run bench:copy`): pages of 5,000 — List Blobs' largest page, so two
+ * listings serve 5,000 copies — with 64 copies in flight, far below an account's request rate limit.
+ */
+export const copySettings = {
+  pageSize: 5000,
+  concurrency: 64,
+  // Markers such as `_READY` start runs; they are not data.
+  include: (relative: string): boolean => !relative.split('/').pop()?.startsWith('_'),
+};
 
 /** The run's input: the source must hold data in the scenario's layout, and is copied into the run's snapshot. */
 export function inputDataActivities({
@@ -38,10 +46,7 @@ export function inputDataActivities({
         source: { container: source.container, prefix: source.prefix },
         target: dataSnapshot(run, spec),
         continuation,
-        pageSize: copyPageSize,
-        concurrency: copyConcurrency,
-        // Markers such as `_READY` start runs; they are not data.
-        include: (relative) => !relative.split('/').pop()?.startsWith('_'),
+        ...copySettings,
       });
       const failures = page.failures.slice(0, 10).map((f) => `${f.name} (${f.reason})`);
       return { ok: true, copied: page.copied, skipped: page.skipped, failed: page.failed, failures, next: page.next };

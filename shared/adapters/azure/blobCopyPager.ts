@@ -1,4 +1,4 @@
-import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
+import { BlobClient, BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { BlobCopier, CopyFailure, CopyPageOutcome, CopyPageRequest } from '../../ports/blobCopier';
 import { SourceUrlSigner } from './blobCopySource';
 import { defaultThrottlingRetry, ThrottlingRetryOptions, withThrottlingRetry } from './blobCopyRetry';
@@ -7,11 +7,26 @@ import { storageCall } from './storageErrors';
 /** The target metadata key holding the source ETag a blob was copied from: equal ETags mean nothing to copy. */
 export const sourceEtagKey = 'canopysourceetag';
 
+/** The largest source Copy Blob From URL accepts: it copies within the request, for committed block blobs up to 256 MiB. */
+export const syncCopyMaxBytes = 256 * 2 ** 20;
+
 export interface BlobCopierOptions {
   retry?: Partial<ThrottlingRetryOptions>;
-  /** How often a pending copy is looked at, and how long it may stay pending before it counts as failed. */
+  /** Block blobs up to this size are copied synchronously (Copy Blob From URL); larger ones asynchronously (Copy Blob). */
+  syncCopyMaxBytes?: number;
+  /** The first wait before an asynchronous copy is looked at again; it doubles per look up to `maxPollMs`. */
   pollMs?: number;
+  maxPollMs?: number;
+  /** How long an asynchronous copy may stay pending before it counts as failed. */
   maxPendingMs?: number;
+}
+
+interface SourceBlob {
+  name: string;
+  relative: string;
+  etag: string;
+  /** Whether Copy Blob From URL can copy it: a block blob no larger than its limit. */
+  sync: boolean;
 }
 
 const bare = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
@@ -34,13 +49,16 @@ const reasonOf = (err: unknown): string =>
   err instanceof RestError ? `${err.statusCode ?? ''} ${err.code ?? ''} ${err.message.split('\n')[0]}`.trim() : String(err);
 
 /**
- * BlobCopier with asynchronous Copy Blob: the target account pulls each source blob through a short-lived signed
- * URL, so no data passes through this process. Per page: one source listing, one target listing (bounded to the
- * page's name range) to find what is already there, then the copies with bounded concurrency.
+ * BlobCopier with server-side copies: the target account pulls each source blob through a short-lived signed URL,
+ * so no data passes through this process. Per page: one source listing, one target listing (bounded to the page's
+ * name range, with metadata) to find what is already there, then one request per blob still to copy, with bounded
+ * concurrency — Copy Blob From URL for block blobs up to 256 MiB, Copy Blob plus polling for the rest.
  */
 export class AzureBlobCopier implements BlobCopier {
   readonly #retry: ThrottlingRetryOptions;
+  readonly #syncCopyMaxBytes: number;
   readonly #pollMs: number;
+  readonly #maxPollMs: number;
   readonly #maxPendingMs: number;
   readonly #ensured = new Set<string>();
 
@@ -51,7 +69,9 @@ export class AzureBlobCopier implements BlobCopier {
     options: BlobCopierOptions = {},
   ) {
     this.#retry = { ...defaultThrottlingRetry, ...options.retry };
+    this.#syncCopyMaxBytes = options.syncCopyMaxBytes ?? syncCopyMaxBytes;
     this.#pollMs = options.pollMs ?? 500;
+    this.#maxPollMs = options.maxPollMs ?? 10_000;
     this.#maxPendingMs = options.maxPendingMs ?? 10 * 60_000;
   }
 
@@ -77,7 +97,12 @@ export class AzureBlobCopier implements BlobCopier {
     if (!page || page.done) return outcome;
     outcome.next = page.value.continuationToken || undefined;
     const items = page.value.segment.blobItems
-      .map((b) => ({ name: b.name, relative: b.name.slice(source.prefix.length), etag: bare(b.properties.etag) }))
+      .map((b): SourceBlob => ({
+        name: b.name,
+        relative: b.name.slice(source.prefix.length),
+        etag: bare(b.properties.etag),
+        sync: b.properties.blobType === 'BlockBlob' && (b.properties.contentLength ?? Infinity) <= this.#syncCopyMaxBytes,
+      }))
       .filter((b) => request.include?.(b.relative) ?? true);
     if (items.length === 0) return outcome;
 
@@ -90,7 +115,7 @@ export class AzureBlobCopier implements BlobCopier {
         outcome.skipped++;
         return;
       }
-      const failure = await this.#copyOne(source.container, item.name, targetContainer, `${target.prefix}${item.relative}`, item.etag);
+      const failure = await this.#copyOne(source.container, item, targetContainer.getBlobClient(`${target.prefix}${item.relative}`));
       if (failure) failures.push({ name: item.name, reason: failure });
       else outcome.copied++;
     });
@@ -132,29 +157,29 @@ export class AzureBlobCopier implements BlobCopier {
     return found;
   }
 
-  /** Starts one copy and waits while it is pending; resolves to why it failed, or undefined once it succeeded. */
-  async #copyOne(
-    sourceContainer: string,
-    sourceName: string,
-    container: ContainerClient,
-    name: string,
-    etag: string,
-  ): Promise<string | undefined> {
-    const blob = container.getBlobClient(name);
+  /**
+   * Copies one blob, synchronously when the service allows it (one request, done when it answers), else by starting
+   * an asynchronous copy and looking at it with growing pauses until it ends or `maxPendingMs` passed. Resolves to
+   * why it failed, or undefined once it succeeded. Content and source ETag land in one request either way, so an
+   * interrupted copy leaves either nothing or a finished blob (or a failed or pending one, which is never skipped).
+   */
+  async #copyOne(sourceContainer: string, item: SourceBlob, blob: BlobClient): Promise<string | undefined> {
     try {
-      const url = await this.signer.signedUrl(sourceContainer, sourceName);
-      // The source ETag condition makes a blob changed since the listing fail rather than copy other content. Only
-      // the start goes through the SDK's poller (it resolves once the copy started); waiting is polled here, so
+      const url = await this.signer.signedUrl(sourceContainer, item.name);
+      // The source ETag condition makes a blob changed since the listing fail rather than copy other content.
+      const options = { metadata: { [sourceEtagKey]: item.etag }, sourceConditions: { ifMatch: `"${item.etag}"` } };
+      if (item.sync) {
+        await this.#call(() => blob.getBlockBlobClient().syncCopyFromURL(url, options));
+        return undefined;
+      }
+      // Only the start goes through the SDK's poller (it resolves once the copy started); waiting is polled here, so
       // each request is retried on throttling on its own.
-      const poller = await this.#call(() =>
-        blob.beginCopyFromURL(url, { metadata: { [sourceEtagKey]: etag }, sourceConditions: { ifMatch: `"${etag}"` } }),
-      );
-      const started = poller.getOperationState();
-      if (started.isCompleted) return undefined;
+      const poller = await this.#call(() => blob.beginCopyFromURL(url, options));
+      if (poller.getOperationState().isCompleted) return undefined;
       const deadline = Date.now() + this.#maxPendingMs;
-      for (;;) {
+      for (let pause = this.#pollMs; ; pause = Math.min(this.#maxPollMs, pause * 2)) {
         if (Date.now() > deadline) return `copy still pending after ${this.#maxPendingMs} ms`;
-        await this.#retry.sleep(this.#pollMs);
+        await this.#retry.sleep(pause);
         const state = await this.#call(() => blob.getProperties());
         if (state.copyStatus === 'success' || state.copyStatus === undefined) return undefined;
         if (state.copyStatus !== 'pending') return `copy ${state.copyStatus}: ${state.copyStatusDescription ?? 'no description'}`;
