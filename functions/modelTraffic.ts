@@ -4,6 +4,7 @@ import { maxMetricsLookbackMinutes } from '../shared/domain/deploymentMetrics';
 import { setTrafficSplit } from '../shared/usecases/traffic';
 import { deploymentMetricsOf } from './lib/deploymentMetricsView';
 import { ApiError, handled, positiveIntParam, readJson } from './lib/http';
+import { changingTraffic } from './lib/trafficRouting';
 
 app.http('setModelTraffic', {
   route: 'models/{name}/traffic',
@@ -12,7 +13,8 @@ app.http('setModelTraffic', {
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
     const model = req.params.name;
-    const deployments = await setTrafficSplit(comp, model, await readJson(req));
+    const requested = await readJson(req);
+    const deployments = await changingTraffic(model, () => setTrafficSplit(comp, model, requested));
     return {
       jsonBody: {
         model,

@@ -3,6 +3,7 @@ import { app as composition, Composition } from '../shared/composition';
 import { promoteVersion, rollBack } from '../shared/usecases/traffic';
 import { deploymentMetricsOf } from './lib/deploymentMetricsView';
 import { ApiError, handled, positiveIntParam } from './lib/http';
+import { changingTraffic } from './lib/trafficRouting';
 
 async function versionsOf(comp: Composition, model: string) {
   const versions = await comp.registry.listVersions(model);
@@ -59,7 +60,7 @@ app.http('promoteModelVersion', {
     const version = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
     // The scoring metrics the switch was decided on (last hour), returned with the decision.
     const metrics = await deploymentMetricsOf(comp, model);
-    return { jsonBody: { model, version, ...(await promoteVersion(comp, model, version)), metrics } };
+    return { jsonBody: { model, version, ...(await changingTraffic(model, () => promoteVersion(comp, model, version))), metrics } };
   }),
 });
 
@@ -71,7 +72,7 @@ app.http('rollbackModel', {
     const comp = await composition();
     const model = req.params.name;
     const metrics = await deploymentMetricsOf(comp, model);
-    return { jsonBody: { model, ...(await rollBack(comp, model)), metrics } };
+    return { jsonBody: { model, ...(await changingTraffic(model, () => rollBack(comp, model))), metrics } };
   }),
 });
 

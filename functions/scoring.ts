@@ -1,10 +1,11 @@
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { app as composition } from '../shared/composition';
-import { chooseDeployment, routableDeployments } from '../shared/domain/trafficSplit';
+import { chooseDeployment } from '../shared/domain/trafficSplit';
 import { DeploymentRecord } from '../shared/ports/modelRegistry';
 import { metricsRecorder } from './lib/deploymentMetricsView';
 import { ApiError, handled } from './lib/http';
 import { AttemptResult, forwardScore, shouldRetry } from './lib/scoringProxy';
+import { stopTrafficSplits, trafficSplits } from './lib/trafficRouting';
 
 /** The model server's own default limit: anything larger would be refused there anyway. */
 const maxScoreBytes = 16 * 1024 * 1024;
@@ -36,11 +37,10 @@ app.http('scoreModel', {
     const comp = await composition();
     const model = req.params.name;
     const { body, contentType } = await readScoreBody(req);
-    // Read per request: a promote, rollback or new split takes effect on the very next request.
-    const deployments = await comp.registry.listDeployments(model);
-    if (deployments.length === 0 && (await comp.registry.listVersions(model)).length === 0)
-      throw new ApiError(404, 'MODEL.NOT_FOUND', `no model named "${model}"`);
-    let candidates = routableDeployments(deployments);
+    // From memory: refreshed in the background, and read afresh after a change made through this instance.
+    const routing = await trafficSplits(comp).routingOf(model);
+    if (!routing.known) throw new ApiError(404, 'MODEL.NOT_FOUND', `no model named "${model}"`);
+    let candidates = routing.routable;
     const failures: string[] = [];
     const recorder = metricsRecorder(comp);
     // One attempt, then at most one retry on another deployment with traffic.
@@ -84,3 +84,5 @@ app.http('scoreModel', {
     );
   }),
 });
+
+app.hook.appTerminate(() => stopTrafficSplits());

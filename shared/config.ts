@@ -86,6 +86,8 @@ export interface ScoringConfig {
   timeoutMs: number;
   /** How often an instance adds its in-memory deployment metrics to the store. */
   metricsFlushSeconds: number;
+  /** How often an instance re-reads the traffic split of the models it serves (it reads none per request). */
+  trafficRefreshMs: number;
 }
 
 export interface CanopyConfig {
@@ -338,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): CanopyConfig {
   const scoring: ScoringConfig = {
     timeoutMs: positiveNumber(env, 'CANOPY_SCORING_TIMEOUT_MS', 10_000, problems),
     metricsFlushSeconds: positiveNumber(env, 'CANOPY_METRICS_FLUSH_SECONDS', 10, problems),
+    trafficRefreshMs: positiveNumber(env, 'CANOPY_TRAFFIC_REFRESH_MS', 1000, problems),
   };
   const root = appRoot();
   const stateDir = path.resolve(env.CANOPY_LOCAL_STATE ?? path.join(root, '.canopy'));

@@ -2,6 +2,7 @@ import { freePort } from '../support/devhostProcess';
 import { CanopyUnderTest, stores } from '../support/canopyUnderTest';
 import { DeploymentRecord, ModelRegistry } from '../../shared/ports/modelRegistry';
 import { FakeDeployment, startFakeDeployment } from './fakeDeployments';
+import { registerModel as registerTestModel } from './registeredModels';
 
 // The scoring function on a real devhost against the real test stack; the deployments behind it are small
 // HTTP servers (the function is a proxy) whose behaviour each test sets.
@@ -27,44 +28,8 @@ async function fake(name: string, behaviour: FakeDeployment['behaviour'] = 'answ
   return f;
 }
 
-/** Registers versions 1..n of `model` and one deployment per version at the given endpoint and share. */
-async function registerModel(model: string, deployments: { endpoint: string; trafficPercent: number }[]): Promise<DeploymentRecord[]> {
-  const now = new Date();
-  const records: DeploymentRecord[] = [];
-  for (const [i, d] of deployments.entries()) {
-    const version = await registry.createVersion(
-      model,
-      {
-        packageUri: `file:///nowhere/${model}/v${i + 1}`,
-        metrics: { accuracy: 0.9 } as never,
-        lineage: {
-          pipeline: model,
-          instanceId: `${model}--${i + 1}`,
-          candidateId: 'c1',
-          classifier: 'logistic_regression',
-          featurizer: 'squeezenet1.1',
-          params: {},
-          specVersion: 1,
-          dataSnapshot: 'x',
-        },
-      },
-      now,
-    );
-    const record: DeploymentRecord = {
-      model,
-      name: `${model}-v${version.version}`,
-      version: version.version,
-      target: 'local',
-      endpoint: d.endpoint,
-      state: 'healthy',
-      trafficPercent: d.trafficPercent,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
-    await registry.upsertDeployment(record);
-    records.push(record);
-  }
-  return records;
+function registerModel(model: string, deployments: { endpoint: string; trafficPercent: number }[]): Promise<DeploymentRecord[]> {
+  return registerTestModel(registry, model, deployments);
 }
 
 interface Scored {
@@ -225,7 +190,8 @@ describe('POST /api/models/{name}/score', () => {
   });
 });
 
-describe('traffic changes take effect on the next request', () => {
+// Another instance's changes arrive within the refresh bound: trafficAcrossInstances.test.ts.
+describe('traffic changes made through this instance take effect on its very next request', () => {
   it('promote, promote again and roll back: each next request goes to the new production deployment', async () => {
     const [one, two] = [await fake('one'), await fake('two')];
     await registerModel('switch', [
