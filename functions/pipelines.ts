@@ -161,7 +161,7 @@ app.http('getPipelineRun', {
         .catch(() => undefined),
     ]);
     if (!run && !status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
-    const customStatus = await withLiveCandidates(df.getClient(context), status?.customStatus);
+    const customStatus = await withLiveCandidates(df.getClient(context), status?.customStatus, comp.clock.now());
     return {
       jsonBody: {
         run,
@@ -233,13 +233,16 @@ app.http('pipelineLeaderboard', {
 });
 
 /**
- * While a run trains, its candidates are counted by the training child orchestration: its counts
- * replace the parent's, so the status says how far the grid is.
+ * While a run waits on a child, the parent's status is as of the child's start: its elapsed time is
+ * brought up to now, and while it trains, the training child's candidate counts replace the parent's.
  */
-async function withLiveCandidates(durable: df.DurableClient, customStatus: unknown): Promise<unknown> {
-  const parent = customStatus as { activeChild?: string; candidates?: object } | undefined;
-  if (!parent?.activeChild?.endsWith(':trainCandidates')) return customStatus;
+async function withLiveCandidates(durable: df.DurableClient, customStatus: unknown, now: Date): Promise<unknown> {
+  const parent = customStatus as { activeChild?: string; candidates?: object; startedAt?: string } | undefined;
+  if (!parent?.activeChild) return customStatus;
+  const elapsedSeconds = parent.startedAt ? Math.round((now.getTime() - Date.parse(parent.startedAt)) / 100) / 10 : undefined;
+  const live = { ...parent, ...(elapsedSeconds === undefined ? {} : { elapsedSeconds }) };
+  if (!parent.activeChild.endsWith(':trainCandidates')) return live;
   const child = await durable.getStatus(parent.activeChild, { showInput: false }).catch(() => undefined);
   const counts = child?.customStatus as { total?: number } | undefined;
-  return typeof counts?.total === 'number' ? { ...parent, candidates: { ...parent.candidates, ...counts } } : customStatus;
+  return typeof counts?.total === 'number' ? { ...live, candidates: { ...parent.candidates, ...counts } } : live;
 }

@@ -57,6 +57,11 @@ describe('training pipeline failures', () => {
     });
     expect(training.run.costUsd).toEqual(expect.any(Number));
     expect(training.candidates).toEqual([expect.objectContaining({ status: 'running' })]);
+    // While the run waits on its training child, the status it shows is brought up to now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const later = await canopy.waitFor(name, instanceId, () => true);
+    expect(later.orchestration.customStatus.stage).toBe('train');
+    expect(later.orchestration.customStatus.elapsedSeconds - training.orchestration.customStatus.elapsedSeconds).toBeGreaterThanOrEqual(2);
     const cancelled = await canopy.api('POST', `pipelines/${name}/runs/${instanceId}/cancel`);
     expect(cancelled.status).toBe(202);
     const done = await canopy.waitForEnd(name, instanceId);
