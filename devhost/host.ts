@@ -3,6 +3,7 @@ import { installCoreModule, CoreApi } from './coreApi';
 import { parseFunctionTimeoutMs, readHostJson, resolveEntryFiles, HostJson } from './appFiles';
 import { BlobTriggerListener } from './blob/blobTriggerListener';
 import { ExtensionContext, HostExtension } from './extensions';
+import { FunctionIndexingError, indexingErrors } from './functionIndexing';
 import { DevhostHttpServer, SystemRouteHandler } from './http/httpServer';
 import { RouteTable } from './http/routeTable';
 import { HostSettings } from './hostSettings';
@@ -63,6 +64,7 @@ export async function startHost(
 
   fs.mkdirSync(settings.stateDir, { recursive: true });
   const keys = loadOrCreateKeys(settings.stateDir);
+  logger.hideSecrets(keys.masterKey, ...Object.values(keys.functionKeys));
   const invoker = new Invoker(core, logger, parseFunctionTimeoutMs(hostJson.functionTimeout));
   const routes = new RouteTable();
   functions.forEach((fn) => routes.add(fn));
@@ -82,6 +84,8 @@ export async function startHost(
     addInputBinding: (type, provider) => invoker.inputBindings.set(type.toLowerCase(), provider),
   };
   for (const extension of extensions) await extension.init(context);
+  const indexing = indexingErrors(functions, new Set(invoker.inputBindings.keys()), env);
+  if (indexing.length > 0) throw new FunctionIndexingError(indexing.join('\n'));
 
   for (const hook of core.hooksFor('appStart'))
     await hook({ hookData: {}, appHookData: core.appHookData, functionAppDirectory: settings.appDir });

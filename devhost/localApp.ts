@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { HostKeys, loadOrCreateKeys } from './keys';
 import { LocalStack, startLocalStack, stackPorts } from './localStack/stack';
@@ -15,6 +16,14 @@ export interface LocalApp {
 }
 
 /**
+ * A log file the devhost writes is its owner's only: the devhost prints its keys at start, and
+ * the file may predate this run with looser permissions.
+ */
+export function restrictToOwner(output: 'inherit' | 'ignore' | number): void {
+  if (typeof output === 'number') fs.fchmodSync(output, 0o600);
+}
+
+/**
  * The local stack plus a devhost running the Canopy app at `root`, with the app settings that
  * point it at the stack. Used by `npm start` and `npm run demo`.
  */
@@ -23,6 +32,7 @@ export async function startLocalApp(
   env: NodeJS.ProcessEnv,
   output: 'inherit' | 'ignore' | number = 'inherit',
 ): Promise<LocalApp> {
+  restrictToOwner(output);
   const stateDir = path.resolve(env.CANOPY_LOCAL_STATE ?? path.join(root, '.canopy'));
   const functionsPort = Number(env.CANOPY_FUNCTIONS_PORT ?? 7071);
   const stack = await startLocalStack(stateDir, stackPorts(env));

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { ExtensionContext, HostExtension } from '../extensions';
 import { connectionString, storageClients } from '../storage';
 import { DurableFunctionIndex } from './durableFunctionIndex';
@@ -6,7 +7,8 @@ import { DurableRuntime } from './durableRuntime';
 import { HubLease } from './hubLease';
 import { ManagementApi } from './managementApi';
 import { TaskHubStore } from './taskHubStore';
-import { durableClientData, rpcPrefix, webhookPrefix, WebhookSite } from './webhookUrls';
+import { DurableRpcEndpoint } from './rpcEndpoint';
+import { durableClientData, webhookPrefix, WebhookSite } from './webhookUrls';
 
 export class DurableConfigError extends Error {
   readonly code = 'DEVHOST.DURABLE_CONFIG';
@@ -16,7 +18,17 @@ interface DurableTaskSettings {
   hubName?: string;
   maxConcurrentActivityFunctions?: number;
   maxConcurrentOrchestratorFunctions?: number;
-  storageProvider?: { connectionStringName?: string; connectionName?: string };
+  storageProvider?: { type?: string; connectionStringName?: string; connectionName?: string };
+}
+
+/** The storage provider host.json asks for: the devhost runs the Azure Storage provider's task hub only. */
+function checkStorageProvider(settings: DurableTaskSettings): void {
+  const type = settings.storageProvider?.type;
+  if (type === undefined || type.toLowerCase() === 'azurestorage') return;
+  throw new DurableConfigError(
+    `host.json extensions.durableTask.storageProvider.type is '${type}': the devhost implements only the Azure Storage provider ` +
+      `(type 'AzureStorage', or no type). Remove the setting to run this app on the devhost.`,
+  );
 }
 
 /** host.json values may name an app setting as `%NAME%`, as the Functions host resolves them. */
@@ -42,6 +54,7 @@ export class DurableExtension implements HostExtension {
   #runtime: DurableRuntime | undefined;
   #context: ExtensionContext | undefined;
   #lease: HubLease | undefined;
+  #rpc: DurableRpcEndpoint | undefined;
 
   async init(context: ExtensionContext): Promise<void> {
     const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'entitytrigger', 'durableclient', 'orchestrationclient']);
@@ -52,6 +65,7 @@ export class DurableExtension implements HostExtension {
     if (!usesDurable) return;
     this.#context = context;
     const settings = (context.hostJson.extensions?.durableTask ?? {}) as DurableTaskSettings;
+    checkStorageProvider(settings);
     // The Functions host's default: Core Tools and the Azure Storage provider call an unnamed hub this.
     const hubName = resolveSetting(settings.hubName ?? 'TestHubName', context.env);
     if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hubName))
@@ -61,8 +75,18 @@ export class DurableExtension implements HostExtension {
     const connection = connectionString(connectionName, context.env);
     // The extension's defaults: 10 per core.
     const perCore = 10 * os.availableParallelism();
-    const blobs = storageClients(connection).blobs;
-    const store = new TaskHubStore(connection, hubName, blobs);
+    let blobs: BlobServiceClient;
+    let store: TaskHubStore;
+    try {
+      blobs = storageClients(connection).blobs;
+      store = new TaskHubStore(connection, hubName, blobs);
+    } catch {
+      // The SDK's own message ("Invalid URL") names neither the setting nor the cause.
+      throw new DurableConfigError(
+        `The Durable task hub's connection '${connectionName}' is not an Azure Storage connection string; ` +
+          `the devhost runs the Azure Storage provider only.`,
+      );
+    }
     await store.init();
     this.#lease = new HubLease(blobs, hubName, context.logger);
     this.#runtime = new DurableRuntime(store, new DurableFunctionIndex(context.functions), context.invoker, context.logger, {
@@ -73,11 +97,23 @@ export class DurableExtension implements HostExtension {
         perCore,
       ),
     });
-    const site = (): WebhookSite => ({ baseUrl: context.baseUrl(), hubName, connectionName: 'Storage', systemKey: context.keys.masterKey });
+    let rpcBaseUrl = '';
+    const site = (): WebhookSite => ({
+      baseUrl: context.baseUrl(),
+      hubName,
+      connectionName: 'Storage',
+      systemKey: context.keys.masterKey,
+      rpcBaseUrl,
+    });
     const api = new ManagementApi(this.#runtime, site, context.keys);
-    const handler = (...args: Parameters<ManagementApi['handle']>): Promise<void> => api.handle(...args);
-    context.addSystemRoute(webhookPrefix, handler);
-    context.addSystemRoute(rpcPrefix, handler);
+    this.#rpc = new DurableRpcEndpoint(
+      (req, res, url, body, rest) => api.handleRpc(req, res, url, body, rest),
+      context.settings.maxBodyBytes,
+      context.logger,
+    );
+    rpcBaseUrl = await this.#rpc.listen();
+    context.logger.host('information', `Durable client endpoint for the worker on 127.0.0.1:${new URL(rpcBaseUrl).port} (secret path).`);
+    context.addSystemRoute(webhookPrefix, (req, res, url, body) => api.handleWebhook(req, res, url, body));
     context.addInputBinding('durableClient', () => ({ string: JSON.stringify(durableClientData(site())) }));
     context.addInputBinding('orchestrationClient', () => ({ string: JSON.stringify(durableClientData(site())) }));
   }
@@ -95,6 +131,7 @@ export class DurableExtension implements HostExtension {
 
   async stop(): Promise<void> {
     this.#runtime?.stop();
+    await this.#rpc?.close();
     await this.#lease?.release();
   }
 }

@@ -5,8 +5,9 @@ import { ActivityRunner } from './activityRunner';
 import { DurableFunctionIndex } from './durableFunctionIndex';
 import { EntityEngine } from './entityEngine';
 import { completedTaskId, EventType, HistoryEvent } from './historyEvents';
-import { entityInstanceId, InstanceMessage, InstanceMeta, isEntityId, isTerminal } from './instanceModel';
+import { entityInstanceId, InboxItem, InstanceMessage, InstanceMeta, isEntityId, isTerminal, parseEntityInstanceId } from './instanceModel';
 import { newInstanceMeta, OrchestrationEngine } from './orchestrationEngine';
+import { inboxRowKey } from './tableKeys';
 import { IndexQuery, TaskHubStore } from './taskHubStore';
 import { TimerService } from './timerService';
 
@@ -20,6 +21,24 @@ export type StartOutcome =
 
 /** Outcome of an operation on an existing instance: 404 and 410 in the HTTP API. */
 export type InstanceOperationOutcome = 'accepted' | 'notFound' | 'gone';
+
+export interface EntityQuery {
+  /** The entity function's name (entity ids keep it lower-cased). */
+  name?: string;
+  lastOperationTimeFrom?: string;
+  lastOperationTimeTo?: string;
+  fetchState: boolean;
+  top?: number;
+  continuationToken?: string;
+}
+
+export interface EntityView {
+  name: string;
+  key: string;
+  lastOperationTime: string;
+  /** JSON text, with fetchState only. */
+  state?: string;
+}
 
 export interface InstanceView {
   meta: InstanceMeta;
@@ -55,6 +74,8 @@ export class DurableRuntime {
 
   /** Resumes every instance the task hub says has open work (after a restart or a crash). */
   async recoverAll(): Promise<number> {
+    const repaired = await this.store.repairIndex();
+    if (repaired > 0) this.#logger.host('warning', `Repaired ${repaired} instances-index row(s) a crash had left stale.`);
     const ids = await this.store.instancesWithWork();
     await Promise.all(ids.map((id) => (isEntityId(id) ? this.#entities.recover(id) : this.#orchestrations.recover(id))));
     return ids.length;
@@ -112,7 +133,10 @@ export class DurableRuntime {
   async list(query: IndexQuery): Promise<{ views: InstanceView[]; continuationToken?: string }> {
     const page = await this.store.listIndex(query);
     const metas = await Promise.all(page.instanceIds.map((id) => this.meta(id)));
-    return { views: metas.flatMap((meta) => (meta ? [{ meta }] : [])), continuationToken: page.continuationToken };
+    // The instance's own row is the truth: an index row a running episode has not rewritten yet does not decide.
+    const wanted = query.runtimeStatus?.length ? new Set(query.runtimeStatus) : undefined;
+    const views = metas.flatMap((meta) => (meta && (!wanted || wanted.has(meta.status)) ? [{ meta }] : []));
+    return { views, continuationToken: page.continuationToken };
   }
 
   async #toRunningInstance(instanceId: string, message: InstanceMessage): Promise<InstanceOperationOutcome> {
@@ -179,7 +203,9 @@ export class DurableRuntime {
       chunks: 1,
       lastUpdatedTime: new Date().toISOString(),
     };
-    await this.store.checkpoint({ meta, newEvents: history, newActions: loaded.actions, consumed: [] });
+    // The replay message goes in with the checkpoint: a crash cannot leave a rewound instance without work.
+    const replay: InboxItem = { rowKey: inboxRowKey(), message: { kind: 'rewound', reason } };
+    await this.store.checkpoint({ meta, newEvents: history, newActions: loaded.actions, consumed: [], carried: [replay] });
     await this.store.writeIndex(meta);
     await this.store.deleteOldGenerations(instanceId, meta.generation);
     this.#logger.host(
@@ -194,6 +220,20 @@ export class DurableRuntime {
     const meta = await this.meta(instanceId);
     if (!meta) return undefined;
     return this.startNew(meta.name, newInstanceId ? undefined : instanceId, meta.input);
+  }
+
+  /** Entities that exist, as the extension's ListEntitiesAsync: filtered by name and last operation time. */
+  async listEntities(query: EntityQuery): Promise<{ entities: EntityView[]; continuationToken?: string }> {
+    const page = await this.store.listEntityIds(query.name, query.top ?? 100, query.continuationToken);
+    const metas = await Promise.all(page.instanceIds.map((id) => this.store.readMeta(id)));
+    const from = query.lastOperationTimeFrom ?? '';
+    const to = query.lastOperationTimeTo ?? '\uffff';
+    const entities = metas.flatMap((meta) => {
+      if (!meta || meta.lastUpdatedTime < from || meta.lastUpdatedTime > to) return [];
+      const { name, key } = parseEntityInstanceId(meta.instanceId);
+      return [{ name, key, lastOperationTime: meta.lastUpdatedTime, state: query.fetchState ? (meta.entityState ?? 'null') : undefined }];
+    });
+    return { entities, continuationToken: page.continuationToken };
   }
 
   readEntity(name: string, key: string): Promise<{ exists: boolean; state?: string }> {

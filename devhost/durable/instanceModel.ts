@@ -63,6 +63,8 @@ export type InstanceMessage =
   | { kind: 'terminate'; reason?: string }
   | { kind: 'suspend'; reason?: string }
   | { kind: 'resume'; reason?: string }
+  /** Makes a rewound instance replay at once, even when no failed task is left to run again. */
+  | { kind: 'rewound'; reason?: string }
   | { kind: 'childDone'; taskId: number; childId: string; ok: boolean; result?: string; reason?: string; details?: string }
   | { kind: 'entityResponse'; requestId: string; response: EntityResponseMessage }
   | { kind: 'entityOperation'; id: string; op: string; input?: string; signal: boolean; parent?: string };

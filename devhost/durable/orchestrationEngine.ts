@@ -353,8 +353,9 @@ export class OrchestrationEngine {
     const terminate = pending.find((i) => i.message?.kind === 'terminate');
     if (terminate) return [terminate];
     if (live.meta.status === 'Suspended') {
-      const resume = pending.find((i) => i.message?.kind === 'resume');
-      return resume ? [resume] : [];
+      // A suspend of a suspended instance is consumed without effect, so that one resume resumes it.
+      const control = pending.find((i) => i.message?.kind === 'resume' || i.message?.kind === 'suspend');
+      return control ? [control] : [];
     }
     const first = pending[0].message?.kind;
     if (first === 'suspend' || first === 'resume') return [pending[0]];
@@ -460,12 +461,17 @@ export class OrchestrationEngine {
         };
     events.push(...scheduled);
     if (failure) {
-      const text = failure.stack ? `${failure.message}\n${failure.stack}` : failure.message;
+      // The output is the message, as the extension shows it; the stack stays in the history's Details.
       events.push(
-        historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: text, ...failureFields(failure) }, -1, now),
+        historyEvent(
+          EventType.ExecutionCompleted,
+          { OrchestrationStatus: 'Failed', Result: failure.message, ...failureFields(failure) },
+          -1,
+          now,
+        ),
       );
       meta.status = 'Failed';
-      meta.output = JSON.stringify(text);
+      meta.output = JSON.stringify(failure.message);
       effects.length = 0;
       afterCheckpoint.length = 0;
     } else {

@@ -18,6 +18,12 @@ function parsed(json: string | undefined): unknown {
   }
 }
 
+/** Times as the extension writes them: whole seconds, `2024-05-01T12:00:00Z`. */
+export function wholeSeconds(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** The extension's status JSON (DurableOrchestrationStatus): input and output are never missing, only null. */
 export function statusJson(meta: InstanceMeta, history: HistoryEvent[] | undefined, options: StatusOptions): Record<string, unknown> {
   const status: Record<string, unknown> = {
@@ -27,8 +33,8 @@ export function statusJson(meta: InstanceMeta, history: HistoryEvent[] | undefin
     input: options.showInput ? parsed(meta.input) : null,
     customStatus: parsed(meta.customStatus),
     output: parsed(meta.output),
-    createdTime: meta.createdTime,
-    lastUpdatedTime: meta.lastUpdatedTime,
+    createdTime: wholeSeconds(meta.createdTime),
+    lastUpdatedTime: wholeSeconds(meta.lastUpdatedTime),
   };
   if (options.showHistory && history) {
     status.historyEvents = historyJson(history, options.showHistoryOutput);
@@ -90,6 +96,7 @@ export function historyJson(history: HistoryEvent[], showOutput: boolean): Recor
       case EventType.ExecutionCompleted:
         item.OrchestrationStatus = event.OrchestrationStatus;
         if (showOutput || event.OrchestrationStatus === 'Failed') item.Result = parsed(event.Result as string | undefined);
+        if (event.FailureDetails !== undefined) item.FailureDetails = event.FailureDetails;
         break;
       case EventType.ExecutionTerminated:
         if (showOutput) item.Input = parsed(event.Input as string | undefined);

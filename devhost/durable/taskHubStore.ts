@@ -1,7 +1,17 @@
 import { odata, RestError, TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { HistoryEvent } from './historyEvents';
-import { InboxItem, InstanceMessage, InstanceMeta, LoadedInstance, RecordedAction, RuntimeStatus } from './instanceModel';
+import {
+  entityInstanceId,
+  entityPrefix,
+  InboxItem,
+  InstanceMessage,
+  InstanceMeta,
+  isEntityId,
+  LoadedInstance,
+  RecordedAction,
+  RuntimeStatus,
+} from './instanceModel';
 import { PayloadStore } from './payloadStore';
 import { historyRowKey, historyRowPrefix, inboxRowKey, inboxRowPrefix, instanceIdOf, metaRowKey, partitionKeyOf } from './tableKeys';
 
@@ -26,12 +36,51 @@ export interface IndexQuery {
   continuationToken?: string;
 }
 
+/** A continuation token the table service never issued (it is the caller's, so a 400). */
+export class InvalidContinuationToken extends Error {
+  readonly code = 'DEVHOST.BAD_CONTINUATION';
+}
+
+/** The first page of a listing; a token the SDK cannot decode fails as InvalidContinuationToken. */
+async function firstPage<T>(
+  pages: () => AsyncIterator<T[] & { continuationToken?: string }>,
+  continuationToken: string | undefined,
+): Promise<(T[] & { continuationToken?: string }) | undefined> {
+  try {
+    const page = await pages().next();
+    return page.done ? undefined : page.value;
+  } catch (err) {
+    if (continuationToken !== undefined && !(err instanceof RestError))
+      throw new InvalidContinuationToken(`The continuation token is not one this API issued.`);
+    throw err;
+  }
+}
+
 const transactionLimit = 100;
 /** An episode consumes at most this many messages, so that its checkpoint fits in one transaction. */
 export const maxMessagesPerCheckpoint = 45;
 
 function isStatus(err: unknown, status: number): boolean {
   return err instanceof RestError && err.statusCode === status;
+}
+
+/** A row of `<hub>Instances`: what status queries filter on. */
+interface IndexRow {
+  partitionKey: string;
+  rowKey: string;
+  name: string;
+  status: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+}
+
+function indexRow(meta: InstanceMeta): IndexRow {
+  const { name, status, createdTime, lastUpdatedTime } = meta;
+  return { partitionKey: partitionKeyOf(meta.instanceId), rowKey: '', name, status, createdTime, lastUpdatedTime };
+}
+
+function pick(row: IndexRow): Omit<IndexRow, 'partitionKey' | 'rowKey'> {
+  return { name: row.name, status: row.status, createdTime: row.createdTime, lastUpdatedTime: row.lastUpdatedTime };
 }
 
 const metaTextFields = ['input', 'output', 'customStatus', 'entityState', 'recentRequests'] as const;
@@ -147,17 +196,43 @@ export class TaskHubStore {
   }
 
   async writeIndex(meta: InstanceMeta): Promise<void> {
-    await this.#instances.upsertEntity(
-      {
-        partitionKey: partitionKeyOf(meta.instanceId),
-        rowKey: '',
-        name: meta.name,
-        status: meta.status,
-        createdTime: meta.createdTime,
-        lastUpdatedTime: meta.lastUpdatedTime,
-      },
-      'Replace',
-    );
+    await this.#instances.upsertEntity(indexRow(meta), 'Replace');
+  }
+
+  /**
+   * Makes the instances index agree with the instances' own rows, which a checkpoint writes first:
+   * a crash between the two writes leaves the index behind. The index is read before the meta rows
+   * and every fix is conditional on the row read, so an index row a running episode rewrites
+   * meanwhile is left to it. Returns how many rows were fixed.
+   */
+  async repairIndex(): Promise<number> {
+    const indexed = new Map<string, { status: string; etag: string }>();
+    for await (const row of this.#instances.listEntities<{ status: string }>({ queryOptions: { select: ['PartitionKey', 'status'] } }))
+      indexed.set(row.partitionKey as string, { status: row.status, etag: row.etag });
+    const metas = new Map<string, IndexRow>();
+    const filter = odata`RowKey eq ${metaRowKey}`;
+    const select = ['PartitionKey', 'name', 'status', 'createdTime', 'lastUpdatedTime'];
+    for await (const row of this.#history.listEntities<IndexRow>({ queryOptions: { filter, select } }))
+      if (!isEntityId(instanceIdOf(row.partitionKey))) metas.set(row.partitionKey, row);
+    let repaired = 0;
+    const fix = async (write: Promise<unknown>): Promise<void> => {
+      try {
+        await write;
+        repaired++;
+      } catch (err) {
+        // Someone wrote the row since it was read: theirs is newer.
+        if (!isStatus(err, 404) && !isStatus(err, 409) && !isStatus(err, 412)) throw err;
+      }
+    };
+    for (const [pk, meta] of metas) {
+      const entry = indexed.get(pk);
+      const row: IndexRow = { partitionKey: pk, rowKey: '', ...pick(meta) };
+      if (!entry) await fix(this.#instances.createEntity(row));
+      else if (entry.status !== meta.status) await fix(this.#instances.updateEntity(row, 'Replace', { etag: entry.etag }));
+    }
+    // A purge deletes the instance's rows before its index row.
+    for (const [pk, entry] of indexed) if (!metas.has(pk)) await fix(this.#instances.deleteEntity(pk, '', { etag: entry.etag }));
+    return repaired;
   }
 
   /** Ids of the instances the index lists, a page at a time. */
@@ -170,12 +245,33 @@ export class TaskHubStore {
       const from = partitionKeyOf(query.instanceIdPrefix);
       clauses.push(odata`PartitionKey ge ${from} and PartitionKey lt ${from + '\uffff'}`);
     }
-    const pages = this.#instances
-      .listEntities({ queryOptions: { filter: clauses.join(' and ') || undefined, select: ['PartitionKey'] } })
-      .byPage({ maxPageSize: query.top ?? 100, continuationToken: query.continuationToken });
-    const page = await pages.next();
-    if (page.done) return { instanceIds: [] };
-    return { instanceIds: page.value.map((r) => instanceIdOf(r.partitionKey as string)), continuationToken: page.value.continuationToken };
+    const page = await firstPage(
+      () =>
+        this.#instances
+          .listEntities({ queryOptions: { filter: clauses.join(' and ') || undefined, select: ['PartitionKey'] } })
+          .byPage({ maxPageSize: query.top ?? 100, continuationToken: query.continuationToken }),
+      query.continuationToken,
+    );
+    if (!page) return { instanceIds: [] };
+    return { instanceIds: page.map((r) => instanceIdOf(r.partitionKey as string)), continuationToken: page.continuationToken };
+  }
+
+  /** Ids of entities that have a meta row (optionally of one entity name), a page at a time. */
+  async listEntityIds(
+    name: string | undefined,
+    top: number,
+    continuationToken: string | undefined,
+  ): Promise<{ instanceIds: string[]; continuationToken?: string }> {
+    const from = name === undefined ? entityPrefix : partitionKeyOf(entityInstanceId(name, ''));
+    const to = name === undefined ? String.fromCharCode(entityPrefix.charCodeAt(0) + 1) : from + '\uffff';
+    const filter = odata`RowKey eq ${metaRowKey} and PartitionKey ge ${from} and PartitionKey lt ${to} and entityExists eq ${true}`;
+    const page = await firstPage(
+      () =>
+        this.#history.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } }).byPage({ maxPageSize: top, continuationToken }),
+      continuationToken,
+    );
+    if (!page) return { instanceIds: [] };
+    return { instanceIds: page.map((r) => instanceIdOf(r.partitionKey as string)), continuationToken: page.continuationToken };
   }
 
   /** Instances the index says are not finished, and instances with unread inbox messages. */

@@ -1,7 +1,5 @@
 /** Where the Durable HTTP API lives on the host, and the placeholders the SDK fills in. */
 export const webhookPrefix = '/runtime/webhooks/durabletask/';
-/** The SDK's own endpoint (`rpcBaseUrl`), answered only to callers on this machine. */
-export const rpcPrefix = '/durabletask/';
 export const instanceIdPlaceholder = 'INSTANCEID';
 
 export interface WebhookSite {
@@ -9,6 +7,8 @@ export interface WebhookSite {
   hubName: string;
   connectionName: string;
   systemKey: string;
+  /** The secret endpoint of the host's own worker (see DurableRpcEndpoint). */
+  rpcBaseUrl: string;
 }
 
 /** `createCheckStatusResponse`'s payload: the extension's HttpManagementPayload. */
@@ -43,6 +43,6 @@ export function durableClientData(site: WebhookSite): Record<string, unknown> {
     managementUrls: management,
     baseUrl: `${site.baseUrl}${webhookPrefix.replace(/\/$/, '')}`,
     requiredQueryStringParameters: common,
-    rpcBaseUrl: `${site.baseUrl}${rpcPrefix}`,
+    rpcBaseUrl: site.rpcBaseUrl,
   };
 }

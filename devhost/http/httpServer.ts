@@ -23,14 +23,14 @@ export interface HttpServerOptions {
   status: () => Record<string, unknown>;
 }
 
-class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends Error {}
 
 /**
  * The whole body, or BodyTooLargeError once it passes `limit` (declared or streamed). The rest of an
  * oversized body is read and dropped on the kept-alive connection: closing it instead resets the socket
  * under a client still writing, which then sees EPIPE rather than the 413.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(new BodyTooLargeError());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

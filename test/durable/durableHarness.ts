@@ -83,5 +83,7 @@ export async function waitForStatus(
 
 export async function postWebhook(host: DevhostProcess, pathAndQuery: string, body?: string, method = 'POST'): Promise<Response> {
   const sep = pathAndQuery.includes('?') ? '&' : '?';
-  return fetch(`${host.baseUrl}/runtime/webhooks/durabletask/${pathAndQuery}${sep}code=${host.masterKey}`, { method, body });
+  // JSON content, as the SDK sends it (the extension refuses events of any other content type).
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  return fetch(`${host.baseUrl}/runtime/webhooks/durabletask/${pathAndQuery}${sep}code=${host.masterKey}`, { method, body, headers });
 }

@@ -12,12 +12,15 @@ afterAll(async () => {
 });
 
 describe('Durable faults', () => {
-  test('an orchestrator exception fails the instance with the message and stack in its status', async () => {
+  test('an orchestrator exception fails the instance with the message as output and the stack in its history', async () => {
     const id = await startOrchestration(host, 'failing');
-    const status = await waitForStatus(host, id);
+    const status = await waitForStatus(host, id, undefined, 30_000, '&showHistory=true');
     expect(status.runtimeStatus).toBe('Failed');
-    expect(status.output).toMatch(/Orchestrator function 'failing' failed: orchestrator exploded/);
-    expect(status.output).toMatch(/orchestrations\.js:\d+/);
+    expect(status.output).toBe("Orchestrator function 'failing' failed: orchestrator exploded");
+    const completed = status.historyEvents?.find((e) => e.EventType === 'ExecutionCompleted') as {
+      FailureDetails?: { StackTrace?: string };
+    };
+    expect(completed.FailureDetails?.StackTrace).toMatch(/orchestrations\.js:\d+/);
   });
 
   test('a replay whose actions differ from the history fails with a message naming the mismatch', async () => {

@@ -35,7 +35,11 @@ describe('Durable management: client API and HTTP API', () => {
     const running = await fetch(payload.statusQueryGetUri);
     expect(running.status).toBe(202);
     expect(running.headers.get('location')).toBe(payload.statusQueryGetUri);
-    const send = await fetch(payload.sendEventPostUri.replace('{eventName}', 'go'), { method: 'POST', body: JSON.stringify('web') });
+    const send = await fetch(payload.sendEventPostUri.replace('{eventName}', 'go'), {
+      method: 'POST',
+      body: JSON.stringify('web'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(send.status).toBe(202);
     await waitForStatus(host, payload.id);
     const done = await fetch(payload.statusQueryGetUri);
@@ -96,7 +100,7 @@ describe('Durable management: client API and HTTP API', () => {
     expect(status.historyEvents?.map((e) => e.EventType)).toEqual(expect.arrayContaining(['ExecutionSuspended', 'ExecutionResumed']));
   });
 
-  test('purge deletes a finished instance; a running one is not purged', async () => {
+  test('purge deletes a finished instance; a running one is not purged (412)', async () => {
     const done = await startOrchestration(host, 'chain');
     await waitForStatus(host, done);
     expect((await clientCall(host, 'purge', { instanceId: done })).body).toEqual({ instancesDeleted: 1 });
@@ -104,7 +108,7 @@ describe('Durable management: client API and HTTP API', () => {
     expect((await clientCall(host, 'purge', { instanceId: done })).body).toEqual({ instancesDeleted: 0 });
     const running = await startOrchestration(host, 'waiter');
     await waitForStatus(host, running, ['Running']);
-    expect((await postWebhook(host, `instances/${running}`, undefined, 'DELETE')).status).toBe(404);
+    expect((await postWebhook(host, `instances/${running}`, undefined, 'DELETE')).status).toBe(412);
     expect((await getStatus(host, running)).status?.runtimeStatus).toBe('Running');
     await clientCall(host, 'terminate', { instanceId: running, reason: 'cleanup' });
   });
@@ -147,7 +151,7 @@ describe('Durable management: client API and HTTP API', () => {
     expect(status.output).toBe(2);
     const chain = await startOrchestration(host, 'chain');
     await waitForStatus(host, chain);
-    expect((await postWebhook(host, `instances/${chain}/rewind?reason=x`)).status).toBe(410);
+    expect((await postWebhook(host, `instances/${chain}/rewind?reason=x`)).status).toBe(412);
   });
 
   test('restart starts the instance again with the same input under a new id', async () => {
