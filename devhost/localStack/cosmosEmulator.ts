@@ -115,7 +115,13 @@ export async function startCosmosEmulator(opts: { host: string; port: number; da
   const persist = (): void => {
     if (!state.account) return;
     const temp = `${snapshotFile}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(snapshotAccount(state.account)));
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeSync(fd, JSON.stringify(snapshotAccount(state.account)));
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, snapshotFile);
   };
 

@@ -57,6 +57,8 @@ export interface LocalStack extends StackEndpoints {
   stopAzurite(): Promise<void>;
   stopCosmos(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILLs Azurite and the Cosmos DB emulator, as a crash would: neither gets to save anything. */
+  crash(): Promise<void>;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -68,6 +70,14 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }
 
@@ -84,6 +94,8 @@ export interface StackOptions {
   host?: string;
   /** Azurite with its blob lookups by name (azuriteIndexedLookups.ts); off only to measure the stock emulator. */
   indexedBlobLookups?: boolean;
+  /** Azurite with its metadata journal (azuriteJournal.ts); off only to measure or show the stock emulator's loss on a crash. */
+  journaledMetadata?: boolean;
 }
 
 /**
@@ -91,7 +103,7 @@ export interface StackOptions {
  * process, with their data under `stateDir` so that a restart keeps it.
  */
 export async function startLocalStack(stateDir: string, ports: StackPorts, options: StackOptions = {}): Promise<LocalStack> {
-  const { host = '127.0.0.1', indexedBlobLookups = true } = options;
+  const { host = '127.0.0.1', indexedBlobLookups = true, journaledMetadata = true } = options;
   for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
     const [setting, , what] = portSettings[key];
     await assertPortFree(host, ports[key], setting, what);
@@ -124,7 +136,10 @@ export async function startLocalStack(stateDir: string, ports: StackPorts, optio
       '--disableTelemetry',
     ],
     path.join(stateDir, 'azurite.log'),
-    indexedBlobLookups ? [path.join(__dirname, 'azuriteIndexedLookups.js')] : [],
+    [
+      ...(indexedBlobLookups ? [path.join(__dirname, 'azuriteIndexedLookups.js')] : []),
+      ...(journaledMetadata ? [path.join(__dirname, 'azuriteJournal.js')] : []),
+    ],
   );
   const cosmos = launch(
     path.join(__dirname, 'cosmosEmulatorMain.js'),
@@ -149,6 +164,9 @@ export async function startLocalStack(stateDir: string, ports: StackPorts, optio
     stopCosmos: () => stopChild(cosmos),
     stop: async () => {
       await Promise.all([stopChild(azurite), stopChild(cosmos)]);
+    },
+    crash: async () => {
+      await Promise.all([killChild(azurite), killChild(cosmos)]);
     },
   };
 }
