@@ -18,8 +18,10 @@ declare -A PARAMS=(
   [logistic_regression]='{"regParam": 0.0001, "maxIter": 300}'
   [linear_svm]='{"regParam": 0.0001, "maxIter": 200}'
   [random_forest]='{"numTrees": 100, "maxDepth": 15, "featureSubsetStrategy": "sqrt"}'
+  [multilayer_perceptron]='{"hiddenUnits": 128, "maxIter": 100}'
+  [gradient_boosted_trees]='{"maxIter": 30, "maxDepth": 5, "featureSubsetStrategy": "sqrt"}'
 )
-ORDER=(logistic_regression linear_svm random_forest)
+ORDER=(logistic_regression linear_svm random_forest multilayer_perceptron gradient_boosted_trees)
 
 "$ROOT/jobs/setup.sh"
 if [ "$GRID" = 1 ]; then

@@ -16,7 +16,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, "jobs", "spark-submit.sh")
 PYTHON = os.path.join(ROOT, "jobs", ".venv", "bin", "python")
-CANDIDATES = {"random_forest": {"numTrees": 50, "maxDepth": 10}, "logistic_regression": {"regParam": 0.001}}
+CANDIDATES = {
+    "random_forest": {"numTrees": 50, "maxDepth": 10},
+    "logistic_regression": {"regParam": 0.001},
+    "multilayer_perceptron": {"hiddenUnits": 32, "maxIter": 100},
+    "gradient_boosted_trees": {"maxIter": 20, "maxDepth": 5},
+}
 
 
 def timed(command: list) -> float:

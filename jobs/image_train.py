@@ -1,8 +1,10 @@
-"""Train one image-classification candidate on a pretrained ONNX featurizer.
+"""Train image-classification candidates on a pretrained ONNX featurizer.
 
 Reads <input>/train/<label>/* and <input>/test/<label>/* (PNG or JPEG, any size, greyscale or
-colour), featurizes on the executors, trains the classifier and writes under <output>:
+colour), featurizes on the executors once, trains the classifier and writes under <output>:
 metrics.json, model/ (portable ONNX package + manifest.json), spark-model/ and, last, _SUCCESS.
+With --grid, one application trains every candidate of the featurizer, each under <output>/<id>/
+(see canopy_jobs/grid.py).
 """
 import argparse
 import json
@@ -14,7 +16,7 @@ import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from canopy_jobs import classifiers, cli, image_features, images, onnx_featurizer, onnx_heads  # noqa: E402
-from canopy_jobs import package, storage, training  # noqa: E402
+from canopy_jobs import grid, package, storage, training  # noqa: E402
 
 JOB = "image_train"
 SKIPPED_EXAMPLES = 20
@@ -26,9 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", required=True, help="folder URI holding train/<label>/ and test/<label>/")
     parser.add_argument("--output", required=True, help="folder URI for metrics.json, model/, spark-model/, _SUCCESS")
     parser.add_argument("--featurizer", required=True, help="pooled ONNX featurizer (from prepare_featurizer.py), path or URI")
-    parser.add_argument("--classifier", required=True, choices=classifiers.CLASSIFIERS)
+    parser.add_argument("--classifier", choices=classifiers.CLASSIFIERS, help="train one candidate under <output>")
     parser.add_argument("--params", type=cli.json_object, default={},
                         help="JSON object of hyper-parameters, e.g. '{\"regParam\": 0.01}' (see jobs/README.md)")
+    grid.add_arguments(parser)
     parser.add_argument("--sample-fraction", type=cli.fraction, default=1.0,
                         help="keep this fraction of each class's images, in (0, 1] (default 1)")
     parser.add_argument("--seed", type=int, default=42, help="seed for sampling and the random forest (default 42)")
@@ -72,12 +75,9 @@ def labelled_vectors(frame, labels: list):
                     array_to_vector("features").alias("features")))
 
 
-def train(args) -> None:
-    params = classifiers.resolve_params(args.classifier, args.params)
-    spark = training.spark_session(f"canopy-{JOB}-{args.classifier}")
-    training.start_output(spark, args.output)
+def prepare(spark, args) -> dict:
+    """Everything the candidates share: the featurizer and the featurized, labelled rows (cached)."""
     timer = training.StageTimer()
-
     with timer.stage("load"):
         try:
             featurizer_bytes = storage.read_bytes(spark, args.featurizer)
@@ -97,70 +97,104 @@ def train(args) -> None:
         features, from_cache = load_features(spark, args, featurizer_bytes, preprocessing)
         summary = features.groupBy("split", "label", features["error"].isNull().alias("ok")).count().collect()
         skipped = features.where("error IS NOT NULL").select("path", "error").limit(SKIPPED_EXAMPLES).collect()
+        train_counts = {row["label"]: row["count"] for row in summary if row["split"] == "train" and row["ok"]}
+        labels = [label for label in folders if train_counts.get(label, 0) > 0]
+        if len(labels) < 2:
+            raise cli.JobError(f"need images of at least two classes under {args.input}/train, found {labels or 'none'}")
+        test_count = sum(row["count"] for row in summary if row["split"] == "test" and row["ok"] and row["label"] in labels)
+        if test_count == 0:
+            raise cli.JobError(f"no decodable test images of the trained classes under {args.input}/test")
+        vectors = labelled_vectors(features, labels).persist()
+        vectors.count()
 
-    train_counts = {row["label"]: row["count"] for row in summary if row["split"] == "train" and row["ok"]}
-    labels = [label for label in folders if train_counts.get(label, 0) > 0]
-    empty_classes = [label for label in folders if label not in labels]
-    if len(labels) < 2:
-        raise cli.JobError(f"need images of at least two classes under {args.input}/train, found {labels or 'none'}")
-    vectors = labelled_vectors(features, labels).persist()
-    train_rows = vectors.where("split = 'train'")
-    test_rows = vectors.where("split = 'test'")
-    test_count = sum(row["count"] for row in summary if row["split"] == "test" and row["ok"] and row["label"] in labels)
-    if test_count == 0:
-        raise cli.JobError(f"no decodable test images of the trained classes under {args.input}/test")
+    return {
+        "featurizer": featurizer,
+        "preprocessing": preprocessing,
+        "labels": labels,
+        "emptyClasses": [label for label in folders if label not in labels],
+        "trainRows": vectors.where("split = 'train'"),
+        "testRows": vectors.where("split = 'test'"),
+        "rows": {"train": sum(train_counts.get(label, 0) for label in labels), "test": test_count},
+        "skippedFiles": sum(row["count"] for row in summary if not row["ok"]),
+        "skippedFileExamples": [{"path": row["path"], "error": row["error"]} for row in skipped],
+        "featuresFromCache": from_cache,
+        "durationsSeconds": timer.seconds,
+    }
 
-    with timer.stage("train"):
-        model = classifiers.build(args.classifier, params, args.seed).fit(train_rows)
 
-    with timer.stage("evaluate"):
-        predicted = training.collect_predictions(model.transform(test_rows), classifiers.score_column(args.classifier),
+def train_candidate(spark, args, shared: dict, candidate: dict, output: str, featurize_share: float) -> None:
+    classifier = candidate["classifier"]
+    if classifier not in classifiers.CLASSIFIERS:
+        raise cli.JobError(f"unknown classifier {classifier!r}; choose one of {', '.join(classifiers.CLASSIFIERS)}")
+    params = classifiers.resolve_params(classifier, candidate["params"])
+    featurizer, labels = shared["featurizer"], shared["labels"]
+    timings = grid.Timings(featurize_share)
+
+    with timings.phase("fit"):
+        model = classifiers.build(classifier, params, args.seed).fit(shared["trainRows"])
+
+    with timings.phase("evaluate"):
+        predicted = training.collect_predictions(model.transform(shared["testRows"]), classifiers.score_column(classifier),
                                                  extra_columns=["features"])
         quality = training.evaluate(predicted, labels)
 
-    with timer.stage("package"):
-        spark_model_uri = storage.join(args.output, "spark-model")
+    with timings.phase("write"):
+        spark_model_uri = storage.join(output, "spark-model")
         model.write().overwrite().save(spark_model_uri)
         feature_count = len(predicted["features"].iloc[0])
-        head = training.build_head(spark, args.classifier, model, spark_model_uri, feature_count, len(labels),
+        head = training.build_head(spark, classifier, model, spark_model_uri, feature_count, len(labels),
                                    onnx_heads.default_opset(featurizer), featurizer.ir_version)
         head_bytes = head.SerializeToString()
         test_features = np.stack([vector.toArray() for vector in predicted["features"]]).astype(np.float32)
         onnx_labels = training.onnx_session(head_bytes).run([onnx_heads.LABEL], {onnx_heads.FEATURES: test_features})[0]
         parity = training.agreement(predicted["prediction"].astype(int), onnx_labels)
         combined_bytes = onnx_heads.attach(featurizer, head).SerializeToString()
+        document = dict(
+            quality,
+            classifier=classifier,
+            featurizer=args.featurizer,
+            featurizerLayer=next((p.value for p in featurizer.metadata_props if p.key == "canopy.layer"), None),
+            params=params,
+            labels=labels,
+            emptyClasses=shared["emptyClasses"],
+            rows=shared["rows"],
+            skippedFiles=shared["skippedFiles"],
+            skippedFileExamples=shared["skippedFileExamples"],
+            packageAgreement=parity,
+            featuresFromCache=shared["featuresFromCache"],
+            sampleFraction=args.sample_fraction,
+            seed=args.seed,
+        )
+        with storage.scratch_directory() as scratch:
+            write_package(scratch, args, classifier, document, shared["preprocessing"], labels, feature_count,
+                          combined_bytes, head_bytes)
+            training.upload_package(spark, output, scratch)
+    document["durationsSeconds"] = dict(shared["durationsSeconds"], train=timings.seconds["fit"],
+                                        evaluate=timings.seconds["evaluate"], package=timings.seconds["write"])
+    document["timings"] = timings.seconds
+    training.write_metrics(spark, output, document)
+    print(f"{JOB}: {classifier} accuracy {quality['accuracy']:.4f} on {shared['rows']['test']} test images; "
+          f"package agreement {parity:.4f}; wrote {output}")
 
-    skipped_count = sum(row["count"] for row in summary if not row["ok"])
-    document = dict(
-        quality,
-        classifier=args.classifier,
-        featurizer=args.featurizer,
-        featurizerLayer=next((p.value for p in featurizer.metadata_props if p.key == "canopy.layer"), None),
-        params=params,
-        labels=labels,
-        emptyClasses=empty_classes,
-        rows={"train": sum(train_counts.get(label, 0) for label in labels), "test": test_count},
-        skippedFiles=skipped_count,
-        skippedFileExamples=[{"path": row["path"], "error": row["error"]} for row in skipped],
-        packageAgreement=parity,
-        featuresFromCache=from_cache,
-        sampleFraction=args.sample_fraction,
-        seed=args.seed,
-        durationsSeconds=timer.seconds,
-    )
-    with storage.scratch_directory() as scratch:
-        write_package(scratch, args, document, preprocessing, labels, feature_count, combined_bytes, head_bytes)
-        training.finish(spark, args.output, document, scratch)
-    print(f"{JOB}: {args.classifier} accuracy {quality['accuracy']:.4f} on {test_count} test images; "
-          f"package agreement {parity:.4f}; wrote {args.output}")
+
+def train(args) -> None:
+    candidates = grid.candidates_of(args)
+    if args.grid is None:
+        classifiers.resolve_params(args.classifier, args.params)
+    spark = training.spark_session(f"canopy-{JOB}-{'grid' if args.grid else args.classifier}")
+    grid.start_outputs(spark, args, candidates)
+    shared = prepare(spark, args)
+    featurize_share = shared["durationsSeconds"]["featurize"] / len(candidates)
+    grid.run(spark, args, candidates,
+             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share))
 
 
-def write_package(directory, args, document, preprocessing, labels, feature_count, combined_bytes, head_bytes):
+def write_package(directory, args, classifier, document, preprocessing, labels, feature_count, combined_bytes, head_bytes):
     size = [preprocessing["height"], preprocessing["width"]]
     outputs = [
         package.tensor_spec(onnx_heads.LABEL, "int64", ["N"], "index into labels"),
         package.tensor_spec(onnx_heads.PROBABILITIES, "float32", ["N", len(labels)],
-                            "softmax of one-vs-rest margins (uncalibrated)" if args.classifier == "linear_svm"
+                            "softmax of one-vs-rest margins (uncalibrated)" if classifier == "linear_svm"
                             else "class probabilities, in label order"),
     ]
     manifest = {
@@ -181,7 +215,7 @@ def write_package(directory, args, document, preprocessing, labels, feature_coun
         "preprocessing": images.describe(preprocessing),
         "metrics": {key: document[key] for key in ("accuracy", "classAverageAccuracy", "perClassAccuracy", "rocAuc", "rows")},
         "lineage": {
-            "classifier": args.classifier,
+            "classifier": classifier,
             "params": document["params"],
             "seed": args.seed,
             "sampleFraction": args.sample_fraction,

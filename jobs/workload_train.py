@@ -1,10 +1,15 @@
-"""Train one workload-forecasting candidate on workload_etl's output.
+"""Train workload-forecasting candidates on workload_etl's output (one, or a --grid in one application).
+
+With --etl, --input is the raw session CSV: the same application first runs the ETL into
+<output>/etl/ (see canopy_jobs/workload_etl.py), or reuses it when it already holds a finished
+ETL (_SUCCESS), so a tabular run is one application.
 
 Labels each server period by the server's next-period mean TotalLoad: low / medium / high, cut
 at the training periods' tertiles. The split is by time: the last --test-fraction of periods
 is held out. The Spark pipeline (string indexing, one-hot encoding, assembling, standard
 scaling for linear models, classifier) is exported to one ONNX graph. Writes under <output>:
-metrics.json, model/ (ONNX package + manifest.json), spark-model/ and, last, _SUCCESS.
+metrics.json, model/ (ONNX package + manifest.json), spark-model/ and, last, _SUCCESS; with --grid,
+each candidate writes that under <output>/<id>/ (see canopy_jobs/grid.py).
 """
 import argparse
 import json
@@ -14,20 +19,30 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from canopy_jobs import classifiers, cli, onnx_heads, onnx_tabular, package, storage, training  # noqa: E402
+from canopy_jobs import classifiers, cli, grid, onnx_heads, onnx_tabular, package, storage, training  # noqa: E402
+from canopy_jobs import workload_etl  # noqa: E402
 from canopy_jobs import workload_features as wf  # noqa: E402
 
 JOB = "workload_train"
 LABELS = ["low", "medium", "high"]
+ETL_FOLDER = "etl"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workload_train.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--input", required=True, help="workload_etl output folder URI (features/, etl-metrics.json)")
+    parser.add_argument("--input", required=True,
+                        help="workload_etl output folder URI (features/, etl-metrics.json); with --etl, the session CSV")
+    parser.add_argument("--etl", action="store_true",
+                        help=f"run the ETL of --input into <output>/{ETL_FOLDER}/ first (reused if finished), "
+                             "then train on it")
+    parser.add_argument("--period-minutes", type=cli.positive_int, default=workload_etl.DEFAULT_PERIOD_MINUTES,
+                        help="with --etl: length of a forecasting period in minutes "
+                             f"(default {workload_etl.DEFAULT_PERIOD_MINUTES})")
     parser.add_argument("--output", required=True, help="folder URI for metrics.json, model/, spark-model/, _SUCCESS")
-    parser.add_argument("--classifier", required=True, choices=classifiers.CLASSIFIERS)
+    parser.add_argument("--classifier", choices=classifiers.CLASSIFIERS, help="train one candidate under <output>")
     parser.add_argument("--params", type=cli.json_object, default={}, help="JSON object of hyper-parameters")
+    grid.add_arguments(parser)
     parser.add_argument("--test-fraction", type=cli.fraction, default=0.2,
                         help="share of the latest periods held out for testing (default 0.2)")
     parser.add_argument("--sample-fraction", type=cli.fraction, default=1.0,
@@ -51,7 +66,7 @@ def build_pipeline(classifier: str, params: dict, seed: int):
     from pyspark.ml import Pipeline
     from pyspark.ml.feature import OneHotEncoder, StandardScaler, StringIndexer, VectorAssembler
 
-    linear = classifier != "random_forest"
+    linear = classifier not in classifiers.TREE_CLASSIFIERS
     indexer = StringIndexer(inputCol="serverType", outputCol="serverTypeIndex", handleInvalid="keep",
                             stringOrderType="alphabetAsc")
     one_hot_sources = ["serverTypeIndex"] + wf.ONE_HOT_NUMERIC
@@ -82,27 +97,43 @@ def onnx_front(model, sample_row_frame):
     return onnx_tabular.feature_pipeline(wf.NUMERIC_FEATURES, one_hot, scaler), scaler is not None
 
 
+def _feature_count(classifier_model) -> int:
+    """The perceptron is a PipelineModel(scaler, perceptron); one-vs-rest models keep it per class."""
+    if hasattr(classifier_model, "stages"):
+        return classifier_model.stages[-1].numFeatures
+    if hasattr(classifier_model, "numFeatures"):
+        return classifier_model.numFeatures
+    return classifier_model.models[0].numFeatures
+
+
 def onnx_inputs(frame) -> dict:
     inputs = {name: frame[name].to_numpy(np.float32).reshape(-1, 1) for name in wf.NUMERIC_FEATURES + wf.ONE_HOT_NUMERIC}
     inputs["serverType"] = frame["serverType"].to_numpy(object).reshape(-1, 1)
     return inputs
 
 
-def train(args) -> None:
+def features_of(spark, args, timer) -> str:
+    """The finished ETL output to train on: --input, or with --etl the one this application makes (or reuses)."""
+    if not args.etl:
+        return args.input
+    etl_output = storage.join(args.output, ETL_FOLDER)
+    with timer.stage("etl"):
+        workload_etl.ensure(spark, args.input, etl_output, args.period_minutes)
+    return etl_output
+
+
+def prepare(spark, args) -> dict:
+    """What every candidate shares: the labelled, time-split rows (cached)."""
     from pyspark.sql import functions as F
 
-    params = classifiers.resolve_params(args.classifier, args.params)
-    spark = training.spark_session(f"canopy-{JOB}-{args.classifier}")
-    wf.configure(spark)
-    training.start_output(spark, args.output)
     timer = training.StageTimer()
-
+    features_input = features_of(spark, args, timer)
     with timer.stage("load"):
-        etl_metrics_uri = storage.join(args.input, "etl-metrics.json")
-        if not storage.exists(spark, storage.join(args.input, "_SUCCESS")) or not storage.exists(spark, etl_metrics_uri):
-            raise cli.JobError(f"{args.input} is not a finished workload_etl output (no _SUCCESS / etl-metrics.json)")
+        etl_metrics_uri = storage.join(features_input, workload_etl.METRICS)
+        if not workload_etl.is_finished(spark, features_input):
+            raise cli.JobError(f"{features_input} is not a finished workload_etl output (no _SUCCESS / etl-metrics.json)")
         period_seconds = json.loads(storage.read_bytes(spark, etl_metrics_uri))["periodMinutes"] * 60
-        labelled = spark.read.parquet(storage.join(args.input, "features")).where("nextMeanTotalLoad IS NOT NULL")
+        labelled = spark.read.parquet(storage.join(features_input, "features")).where("nextMeanTotalLoad IS NOT NULL")
         train_rows, test_rows, cutoff = split_by_time(labelled, args.test_fraction, period_seconds)
         if args.sample_fraction < 1:
             bucket = F.abs(F.xxhash64("serverIP", "periodStartSeconds", F.lit(args.seed))) % 1_000_000
@@ -117,53 +148,79 @@ def train(args) -> None:
         counts = {"train": train_rows.count(), "test": test_rows.count()}
         if counts["test"] == 0 or counts["train"] == 0:
             raise cli.JobError(f"time split left {counts} rows")
+    return {"trainRows": train_rows, "testRows": test_rows, "rows": counts, "thresholds": thresholds,
+            "cutoff": cutoff, "periodSeconds": period_seconds, "durationsSeconds": timer.seconds}
 
-    with timer.stage("train"):
-        model = build_pipeline(args.classifier, params, args.seed).fit(train_rows)
 
-    with timer.stage("evaluate"):
+def train_candidate(spark, args, shared: dict, candidate: dict, output: str, featurize_share: float) -> None:
+    classifier = candidate["classifier"]
+    if classifier not in classifiers.CLASSIFIERS:
+        raise cli.JobError(f"unknown classifier {classifier!r}; choose one of {', '.join(classifiers.CLASSIFIERS)}")
+    params = classifiers.resolve_params(classifier, candidate["params"])
+    train_rows, thresholds = shared["trainRows"], shared["thresholds"]
+    timings = grid.Timings(featurize_share)
+
+    with timings.phase("fit"):
+        model = build_pipeline(classifier, params, args.seed).fit(train_rows)
+
+    with timings.phase("evaluate"):
         columns = ["serverType"] + wf.NUMERIC_FEATURES + wf.ONE_HOT_NUMERIC
-        predicted = training.collect_predictions(model.transform(test_rows), classifiers.score_column(args.classifier),
+        predicted = training.collect_predictions(model.transform(shared["testRows"]), classifiers.score_column(classifier),
                                                  extra_columns=columns)
         quality = training.evaluate(predicted, LABELS)
 
-    with timer.stage("package"):
-        spark_model_uri = storage.join(args.output, "spark-model")
+    with timings.phase("write"):
+        spark_model_uri = storage.join(output, "spark-model")
         model.write().overwrite().save(spark_model_uri)
         front, double_features = onnx_front(model, train_rows.limit(1))
         classifier_model = model.stages[-1]
-        feature_count = classifier_model.numFeatures if hasattr(classifier_model, "numFeatures") \
-            else classifier_model.models[0].numFeatures
-        head = training.build_head(spark, args.classifier, classifier_model,
-                                   training.forest_stage_uri(spark, spark_model_uri) if args.classifier == "random_forest" else None,
+        feature_count = _feature_count(classifier_model)
+        head = training.build_head(spark, classifier, classifier_model,
+                                   training.forest_stage_uri(spark, spark_model_uri)
+                                   if classifier in classifiers.TREE_CLASSIFIERS else None,
                                    feature_count, len(LABELS), onnx_tabular.OPSET, onnx_tabular.IR_VERSION, double_features)
         combined = onnx_heads.attach(front, head).SerializeToString()
         onnx_labels = training.onnx_session(combined).run([onnx_heads.LABEL], onnx_inputs(predicted))[0]
         parity = training.agreement(predicted["prediction"].astype(int), onnx_labels)
+        document = dict(
+            quality,
+            classifier=classifier,
+            featurizer=None,
+            params=params,
+            labels=LABELS,
+            labelThresholds={"lowBelow": thresholds[0], "highFrom": thresholds[1]},
+            timeSplit={"testFromPeriodStartSeconds": int(shared["cutoff"]), "testFraction": args.test_fraction},
+            rows=shared["rows"],
+            skippedFiles=0,
+            packageAgreement=parity,
+            sampleFraction=args.sample_fraction,
+            seed=args.seed,
+        )
+        with storage.scratch_directory() as scratch:
+            write_package(scratch, args, classifier, document, combined, shared["periodSeconds"])
+            training.upload_package(spark, output, scratch)
+    document["durationsSeconds"] = dict(shared["durationsSeconds"], train=timings.seconds["fit"],
+                                        evaluate=timings.seconds["evaluate"], package=timings.seconds["write"])
+    document["timings"] = timings.seconds
+    training.write_metrics(spark, output, document)
+    print(f"{JOB}: {classifier} accuracy {quality['accuracy']:.4f} on {shared['rows']['test']} test periods; "
+          f"package agreement {parity:.4f}; wrote {output}")
 
-    document = dict(
-        quality,
-        classifier=args.classifier,
-        featurizer=None,
-        params=params,
-        labels=LABELS,
-        labelThresholds={"lowBelow": thresholds[0], "highFrom": thresholds[1]},
-        timeSplit={"testFromPeriodStartSeconds": int(cutoff), "testFraction": args.test_fraction},
-        rows=counts,
-        skippedFiles=0,
-        packageAgreement=parity,
-        sampleFraction=args.sample_fraction,
-        seed=args.seed,
-        durationsSeconds=timer.seconds,
-    )
-    with storage.scratch_directory() as scratch:
-        write_package(scratch, args, document, combined, period_seconds)
-        training.finish(spark, args.output, document, scratch)
-    print(f"{JOB}: {args.classifier} accuracy {quality['accuracy']:.4f} on {counts['test']} test periods; "
-          f"package agreement {parity:.4f}; wrote {args.output}")
+
+def train(args) -> None:
+    candidates = grid.candidates_of(args)
+    if args.grid is None:
+        classifiers.resolve_params(args.classifier, args.params)
+    spark = training.spark_session(f"canopy-{JOB}-{'grid' if args.grid else args.classifier}")
+    wf.configure(spark)
+    grid.start_outputs(spark, args, candidates)
+    shared = prepare(spark, args)
+    featurize_share = sum(shared["durationsSeconds"].values()) / len(candidates)
+    grid.run(spark, args, candidates,
+             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share))
 
 
-def write_package(directory, args, document, model_bytes, period_seconds):
+def write_package(directory, args, classifier, document, model_bytes, period_seconds):
     inputs = [package.tensor_spec(name, "float32", ["N", 1], wf.FEATURE_DEFINITIONS.get(name, name))
               for name in wf.NUMERIC_FEATURES + wf.ONE_HOT_NUMERIC]
     inputs.append(package.tensor_spec("serverType", "string", ["N", 1], wf.FEATURE_DEFINITIONS["serverType"]))
@@ -176,7 +233,7 @@ def write_package(directory, args, document, model_bytes, period_seconds):
             "outputs": [
                 package.tensor_spec(onnx_heads.LABEL, "int64", ["N"], "index into labels"),
                 package.tensor_spec(onnx_heads.PROBABILITIES, "float32", ["N", len(LABELS)],
-                                    "softmax of one-vs-rest margins (uncalibrated)" if args.classifier == "linear_svm"
+                                    "softmax of one-vs-rest margins (uncalibrated)" if classifier == "linear_svm"
                                     else "class probabilities, in label order"),
             ],
         },
@@ -185,7 +242,7 @@ def write_package(directory, args, document, model_bytes, period_seconds):
             "periodMinutes": period_seconds // 60,
             "featureDefinitions": wf.FEATURE_DEFINITIONS,
             "inModel": "string indexing (unseen -> all-zero one-hot), one-hot encoding, assembling"
-                       + (", standard scaling" if args.classifier != "random_forest" else ""),
+                       + (", standard scaling" if classifier not in classifiers.TREE_CLASSIFIERS else ""),
         },
         "labelDefinition": {
             "target": "the same server's mean TotalLoad in the next period",
@@ -195,7 +252,7 @@ def write_package(directory, args, document, model_bytes, period_seconds):
         },
         "metrics": {key: document[key] for key in ("accuracy", "classAverageAccuracy", "perClassAccuracy", "rocAuc", "rows")},
         "lineage": {
-            "classifier": args.classifier,
+            "classifier": classifier,
             "params": document["params"],
             "seed": args.seed,
             "sampleFraction": args.sample_fraction,

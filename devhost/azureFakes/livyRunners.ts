@@ -44,6 +44,16 @@ export interface RecordedOutcome {
   ends: 'success' | 'dead';
   files?: Record<string, string>;
   log?: string[];
+  /** A grid batch's (`--grid`) candidates that end with `_FAILED` instead of the files. */
+  failedCandidates?: string[];
+}
+
+/** The candidate ids of a grid batch (`--grid <json>`), or none for a one-candidate batch. */
+export function gridCandidateIds(args: string[]): string[] {
+  const at = args.indexOf('--grid');
+  if (at < 0) return [];
+  const grid = JSON.parse(args[at + 1] ?? '[]') as { id: string }[];
+  return grid.map((candidate) => candidate.id);
 }
 
 /** Metrics a recorded `image_train`/`workload_train` batch leaves, in the shape the jobs write. */
@@ -51,7 +61,8 @@ export const recordedMetrics = { accuracy: 0.8, classAverageAccuracy: 0.79, rocA
 
 /**
  * Plays back recorded outcomes without Spark: each batch starts, runs and ends on a timeline, and a successful one
- * leaves its recorded files (by default `metrics.json`, a model manifest without a model, and `_SUCCESS`) in the cluster storage. `next(outcome)` sets
+ * leaves its recorded files (by default `metrics.json`, a model manifest without a model, and `_SUCCESS`) in the cluster storage,
+ * under each candidate's folder for a grid batch. `next(outcome)` sets
  * how the next submitted batch ends (e.g. `dead` with a log); `hold` keeps every batch running until it is killed.
  */
 export class RecordedLivyRunner implements LivyRunner {
@@ -88,10 +99,16 @@ export class RecordedLivyRunner implements LivyRunner {
     if (run.outcome.ends === 'dead') return { state: 'dead', log: (run.outcome.log ?? ['the job failed']).join('\n') };
     if (!run.written) {
       await this.storage.ensureContainer(job.output.container);
-      const files = Object.entries(run.outcome.files ?? {});
-      // `_SUCCESS` last, as Spark commits it.
-      for (const [name, content] of [...files.filter(([n]) => n !== '_SUCCESS'), ...files.filter(([n]) => n === '_SUCCESS')])
-        await this.storage.create({ container: job.output.container, name: `${job.output.prefix}${name}` }, content);
+      const parts = gridCandidateIds(job.args);
+      for (const part of parts.length ? parts.map((id) => `${id}/`) : ['']) {
+        const failed = run.outcome.failedCandidates?.includes(part.slice(0, -1));
+        const files = failed
+          ? [['_FAILED', JSON.stringify({ message: 'the recorded candidate failed', log: 'recorded failure' })]]
+          : Object.entries(run.outcome.files ?? {});
+        // `_SUCCESS` last, as Spark commits it.
+        for (const [name, content] of [...files.filter(([n]) => n !== '_SUCCESS'), ...files.filter(([n]) => n === '_SUCCESS')])
+          await this.storage.create({ container: job.output.container, name: `${job.output.prefix}${part}${name}` }, content);
+      }
       run.written = true;
     }
     return { state: 'success' };

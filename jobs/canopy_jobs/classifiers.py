@@ -2,10 +2,28 @@
 
 A bad hyper-parameter must fail its candidate with a message naming the parameter, so every
 accepted key is listed with a check; anything else is rejected.
+
+Gradient-boosted trees are Spark's own GBTClassifier, one-vs-rest. LightGBM through SynapseML
+was the first choice, but SynapseML builds each release for one Spark line (1.0.x-spark3.5 for
+local Spark 3.5, 0.11.4-spark3.3 / 1.0.x-spark3.3 for HDInsight's Spark 3.3): no one pinned jar
+runs on both, and the Spark 3.3 builds are served from SynapseML's own repository rather than
+Maven Central. Spark's GBT needs no jar at all on either side.
 """
+import numpy as np
+from pyspark.ml import Estimator, Pipeline, PipelineModel
+from pyspark.ml.classification import (GBTClassifier, LinearSVC, LogisticRegression, LogisticRegressionModel,
+                                       MultilayerPerceptronClassifier, OneVsRest, OneVsRestModel,
+                                       RandomForestClassificationModel, RandomForestClassifier)
+from pyspark.ml.feature import StandardScaler
+from pyspark.sql import functions as F
+
+from canopy_jobs import onnx_heads, storage
 from canopy_jobs.cli import JobError
 
-CLASSIFIERS = ("logistic_regression", "random_forest", "linear_svm")
+CLASSIFIERS = ("logistic_regression", "random_forest", "linear_svm", "multilayer_perceptron", "gradient_boosted_trees")
+# Trees split on raw feature values: feed them unscaled float features (exact ONNX thresholds).
+TREE_CLASSIFIERS = ("random_forest", "gradient_boosted_trees")
+_SCALED_FEATURES = "canopyScaledFeatures"
 
 
 def _int(low, high=None):
@@ -59,6 +77,25 @@ PARAMETERS = {
         "featureSubsetStrategy": (_choice("auto", "all", "onethird", "sqrt", "log2"), "auto"),
         "impurity": (_choice("gini", "entropy"), "gini"),
     },
+    "multilayer_perceptron": {
+        "hiddenUnits": (_int(1, 4096), 128),
+        "hiddenLayers": (_int(1, 4), 1),
+        "maxIter": (_int(1), 200),
+        "tol": (_float(0), 1e-6),
+        "solver": (_choice("l-bfgs", "gd"), "l-bfgs"),
+        "stepSize": (_float(0, low_open=True), 0.03),
+        "blockSize": (_int(1), 128),
+    },
+    "gradient_boosted_trees": {
+        "maxIter": (_int(1, 1000), 20),
+        "maxDepth": (_int(1, 30), 5),
+        "stepSize": (_float(0, 1, low_open=True), 0.1),
+        "maxBins": (_int(2), 32),
+        "minInstancesPerNode": (_int(1), 1),
+        "minInfoGain": (_float(0), 0.0),
+        "subsamplingRate": (_float(0, 1, low_open=True), 1.0),
+        "featureSubsetStrategy": (_choice("auto", "all", "onethird", "sqrt", "log2"), "all"),
+    },
 }
 
 
@@ -82,30 +119,109 @@ def resolve_params(classifier: str, params: dict) -> dict:
     return resolved
 
 
-def build(classifier: str, params: dict, seed: int, features_col="features", label_col="labelIndex"):
+def build(classifier: str, params: dict, seed: int, features_col="features", label_col="labelIndex",
+          feature_count=None, class_count=None):
     """A Spark estimator for resolved params. Its output always has `prediction`; the score
-    column (probability, or one-vs-rest margins for the SVM) is named by score_column()."""
-    from pyspark.ml.classification import LinearSVC, LogisticRegression, OneVsRest, RandomForestClassifier
-
+    column (probability, or one-vs-rest margins for the SVM and boosted trees) is named by
+    score_column(). The multilayer perceptron standardises its input itself and fits to a
+    PipelineModel(StandardScaler, perceptron); feature_count and class_count size its layers
+    (read from the training rows when None)."""
     common = {"featuresCol": features_col, "labelCol": label_col}
     if classifier == "logistic_regression":
         # Multinomial even for two classes keeps one coefficient row per label (one ONNX head shape).
         return LogisticRegression(family="multinomial", **common, **params)
     if classifier == "random_forest":
         return RandomForestClassifier(seed=seed, **common, **params)
-    return OneVsRest(classifier=LinearSVC(**params), parallelism=2, **common)
+    if classifier == "linear_svm":
+        return OneVsRest(classifier=LinearSVC(**params), parallelism=2, **common)
+    if classifier == "gradient_boosted_trees":
+        return OneVsRest(classifier=GBTClassifier(seed=seed, **params), parallelism=2, **common)
+    return StandardisedPerceptron(params, seed, features_col, label_col, feature_count, class_count)
+
+
+class StandardisedPerceptron(Estimator):
+    """Pipeline(StandardScaler, MultilayerPerceptronClassifier) as one estimator: the
+    perceptron's layer sizes include the feature and class counts, read from the training rows
+    (first vector's size, largest label + 1) unless given. Fitting yields a PipelineModel."""
+
+    def __init__(self, params: dict, seed: int, features_col: str, label_col: str, feature_count, class_count):
+        super().__init__()
+        self.settings = dict(params)
+        self.seed, self.features_col, self.label_col = seed, features_col, label_col
+        self.feature_count, self.class_count = feature_count, class_count
+
+    def _fit(self, dataset):
+        feature_count = self.feature_count or dataset.select(self.features_col).first()[0].size
+        class_count = self.class_count or int(dataset.agg(F.max(self.label_col)).first()[0]) + 1
+        settings = dict(self.settings)
+        hidden = [settings.pop("hiddenUnits")] * settings.pop("hiddenLayers")
+        # Sigmoid units saturate on raw CNN activations (tens); standardised inputs train.
+        scaler = StandardScaler(inputCol=self.features_col, outputCol=_SCALED_FEATURES, withMean=True, withStd=True)
+        perceptron = MultilayerPerceptronClassifier(
+            layers=[feature_count, *hidden, class_count], seed=self.seed,
+            featuresCol=_SCALED_FEATURES, labelCol=self.label_col, **settings)
+        return Pipeline(stages=[scaler, perceptron]).fit(dataset)
 
 
 def score_column(classifier: str) -> str:
-    return "rawPrediction" if classifier == "linear_svm" else "probability"
+    return "rawPrediction" if classifier in ("linear_svm", "gradient_boosted_trees") else "probability"
 
 
 def model_class(classifier: str):
-    from pyspark.ml.classification import (LogisticRegressionModel, OneVsRestModel,
-                                           RandomForestClassificationModel)
-
+    """The class whose load() reads back what fit(build(...)) saved."""
     return {
         "logistic_regression": LogisticRegressionModel,
         "random_forest": RandomForestClassificationModel,
         "linear_svm": OneVsRestModel,
+        "multilayer_perceptron": PipelineModel,
+        "gradient_boosted_trees": OneVsRestModel,
     }[classifier]
+
+
+def onnx_head(spark, classifier: str, model, saved_model_uri, feature_count: int, class_count: int,
+              opset: int, ir_version: int, double_input=False):
+    """The ONNX head (features -> label, probabilities) equal to a fitted model of build().
+
+    saved_model_uri: where the model itself (not an enclosing pipeline) was saved; read for the
+    tree classifiers only. double_input: features arrive as double (a scaling feature pipeline);
+    the tree heads always take float."""
+    if classifier == "logistic_regression":
+        return onnx_heads.linear_head(model.coefficientMatrix.toArray(), model.interceptVector.toArray(),
+                                      opset, ir_version, double_input)
+    if classifier == "linear_svm":
+        weights = np.stack([binary.coefficients.toArray() for binary in model.models])
+        intercepts = np.asarray([binary.intercept for binary in model.models])
+        return onnx_heads.linear_head(weights, intercepts, opset, ir_version, double_input)
+    if classifier == "random_forest":
+        tree_rows = spark.read.parquet(storage.join(saved_model_uri, "data")).collect()
+        return onnx_heads.forest_head(tree_rows, feature_count, class_count, opset, ir_version)
+    if classifier == "gradient_boosted_trees":
+        # OneVsRestModel saves its k-th binary model under model_<k>.
+        class_models = [
+            (spark.read.parquet(storage.join(saved_model_uri, f"model_{index}", "data")).collect(), binary.treeWeights)
+            for index, binary in enumerate(model.models)
+        ]
+        return onnx_heads.boosted_one_vs_rest_head(class_models, feature_count, opset, ir_version)
+    scaler, perceptron = model.stages
+    return onnx_heads.perceptron_head(perceptron_layers(perceptron), scaler.mean.toArray(),
+                                      _inverse_std(scaler.std.toArray()), opset, ir_version, double_input)
+
+
+def _inverse_std(std):
+    # StandardScalerModel multiplies by 1/std, and by 0 where a feature never varied.
+    return np.divide(1.0, std, out=np.zeros_like(std), where=std != 0)
+
+
+def perceptron_layers(perceptron) -> list:
+    """(weights D_in x D_out, bias D_out) per layer of a MultilayerPerceptronClassificationModel.
+
+    Spark lays each layer out as a column-major D_out x D_in matrix followed by the bias."""
+    sizes = perceptron.getLayers()
+    flat = perceptron.weights.toArray()
+    layers, offset = [], 0
+    for size_in, size_out in zip(sizes, sizes[1:]):
+        weights = flat[offset:offset + size_in * size_out].reshape(size_in, size_out)
+        offset += size_in * size_out
+        layers.append((weights, flat[offset:offset + size_out]))
+        offset += size_out
+    return layers

@@ -5,8 +5,10 @@ and `probabilities` float [N, K]. Only operators whose meaning is the same from 
 used, so a head joins any featurizer's opset unchanged.
 
 - Linear models compute in double, as Spark does, so near-ties resolve the same way.
-- Trees use ai.onnx.ml TreeEnsembleClassifier on float input; each Spark threshold (a double)
-  is rounded down to the nearest float, which keeps `x <= threshold` exact for float inputs.
+- Trees (random forest, one-vs-rest gradient-boosted trees) use ai.onnx.ml TreeEnsembleClassifier
+  on float input; each Spark threshold (a double) is rounded down to the nearest float, which
+  keeps `x <= threshold` exact for float inputs.
+- The multilayer perceptron computes in double, standardisation included.
 """
 import numpy as np
 import onnx
@@ -66,56 +68,55 @@ def _float_at_most(value: float) -> float:
     return float(rounded)
 
 
-def forest_head(tree_rows, feature_count: int, class_count: int, opset: int, ir_version: int):
-    """tree_rows: (treeID, nodeData) rows of a saved Spark RandomForestClassificationModel.
+def _tree_nodes(node, tree_id: int, data) -> bool:
+    """Append one Spark tree node to the ensemble's node attributes; True when it is a leaf."""
+    node["tree"].append(tree_id)
+    node["id"].append(data["id"])
+    if data["leftChild"] < 0:
+        node["feature"].append(0)
+        node["mode"].append("LEAF")
+        node["value"].append(0.0)
+        node["true"].append(0)
+        node["false"].append(0)
+        return True
+    split = data["split"]
+    node["feature"].append(split["featureIndex"])
+    node["mode"].append("BRANCH_LEQ")
+    if split["numCategories"] < 0:
+        node["value"].append(_float_at_most(split["leftCategoriesOrThreshold"][0]))
+        node["true"].append(data["leftChild"])
+        node["false"].append(data["rightChild"])
+    elif split["numCategories"] == 2 and list(split["leftCategoriesOrThreshold"]) in ([0.0], [1.0]):
+        # A binary (one-hot) feature: category 0 is x <= 0.5.
+        node["value"].append(0.5)
+        left_is_zero = list(split["leftCategoriesOrThreshold"]) == [0.0]
+        node["true"].append(data["leftChild"] if left_is_zero else data["rightChild"])
+        node["false"].append(data["rightChild"] if left_is_zero else data["leftChild"])
+    else:
+        raise ValueError(f"categorical split over {split['numCategories']} categories is not exportable")
+    return False
 
-    Spark's probability is the mean over trees of each leaf's normalised class counts, and its
-    prediction the first class with the largest mean; class weights of leaf / tree count and an
-    ArgMax over the summed scores reproduce both."""
-    trees = {}
-    for row in tree_rows:
-        trees.setdefault(row["treeID"], []).append(row["nodeData"])
-    tree_count = len(trees)
+
+def _ensemble_head(trees, leaf_weights, feature_count: int, class_count: int, opset: int, ir_version: int):
+    """trees: (tree id, node rows) pairs; leaf_weights(tree id, leaf row) -> [(class, weight)].
+
+    The TreeEnsembleClassifier sums each class's leaf weights over the trees (no post
+    transform); label is the first class with the largest sum, as Spark's argmax."""
     node = {key: [] for key in ("tree", "id", "feature", "mode", "value", "true", "false")}
     leaf = {key: [] for key in ("tree", "id", "class", "weight")}
-    for tree_id in sorted(trees):
-        for data in trees[tree_id]:
-            node["tree"].append(tree_id)
-            node["id"].append(data["id"])
-            if data["leftChild"] < 0:
-                node["feature"].append(0)
-                node["mode"].append("LEAF")
-                node["value"].append(0.0)
-                node["true"].append(0)
-                node["false"].append(0)
-                stats = np.asarray(data["impurityStats"], dtype=np.float64)
-                total = stats.sum()
-                for class_index, count in enumerate(stats):
-                    if total > 0 and count > 0:
-                        leaf["tree"].append(tree_id)
-                        leaf["id"].append(data["id"])
-                        leaf["class"].append(class_index)
-                        leaf["weight"].append(float(count / total / tree_count))
-                continue
-            split = data["split"]
-            node["feature"].append(split["featureIndex"])
-            node["mode"].append("BRANCH_LEQ")
-            if split["numCategories"] < 0:
-                node["value"].append(_float_at_most(split["leftCategoriesOrThreshold"][0]))
-                node["true"].append(data["leftChild"])
-                node["false"].append(data["rightChild"])
-            elif split["numCategories"] == 2 and list(split["leftCategoriesOrThreshold"]) in ([0.0], [1.0]):
-                # A binary (one-hot) feature: category 0 is x <= 0.5.
-                node["value"].append(0.5)
-                left_is_zero = list(split["leftCategoriesOrThreshold"]) == [0.0]
-                node["true"].append(data["leftChild"] if left_is_zero else data["rightChild"])
-                node["false"].append(data["rightChild"] if left_is_zero else data["leftChild"])
-            else:
-                raise ValueError(f"categorical split over {split['numCategories']} categories is not exportable")
+    for tree_id, rows in trees:
+        for data in rows:
+            if _tree_nodes(node, tree_id, data):
+                for class_index, weight in leaf_weights(tree_id, data):
+                    leaf["tree"].append(tree_id)
+                    leaf["id"].append(data["id"])
+                    leaf["class"].append(class_index)
+                    leaf["weight"].append(weight)
     # Every class must appear among the weights, else the runtime treats two classes as one score.
+    first_leaf = node["mode"].index("LEAF")
     for class_index in range(class_count):
-        leaf["tree"].append(leaf["tree"][0])
-        leaf["id"].append(leaf["id"][0])
+        leaf["tree"].append(node["tree"][first_leaf])
+        leaf["id"].append(node["id"][first_leaf])
         leaf["class"].append(class_index)
         leaf["weight"].append(0.0)
     ensemble = helper.make_node(
@@ -128,6 +129,82 @@ def forest_head(tree_rows, feature_count: int, class_count: int, opset: int, ir_
     )
     label = helper.make_node("ArgMax", [PROBABILITIES], [LABEL], axis=1, keepdims=0)
     return _model([ensemble, label], [], feature_count, class_count, opset, ir_version)
+
+
+def _grouped_trees(tree_rows) -> dict:
+    trees = {}
+    for row in tree_rows:
+        trees.setdefault(row["treeID"], []).append(row["nodeData"])
+    return trees
+
+
+def forest_head(tree_rows, feature_count: int, class_count: int, opset: int, ir_version: int):
+    """tree_rows: (treeID, nodeData) rows of a saved Spark RandomForestClassificationModel.
+
+    Spark's probability is the mean over trees of each leaf's normalised class counts, and its
+    prediction the first class with the largest mean; class weights of leaf / tree count and an
+    ArgMax over the summed scores reproduce both."""
+    trees = _grouped_trees(tree_rows)
+    tree_count = len(trees)
+
+    def leaf_weights(_tree_id, data):
+        stats = np.asarray(data["impurityStats"], dtype=np.float64)
+        total = stats.sum()
+        return [(class_index, float(count / total / tree_count))
+                for class_index, count in enumerate(stats) if total > 0 and count > 0]
+
+    return _ensemble_head(sorted(trees.items()), leaf_weights, feature_count, class_count, opset, ir_version)
+
+
+def boosted_one_vs_rest_head(class_models, feature_count: int, opset: int, ir_version: int):
+    """class_models: per class, in class order, (treeID, nodeData) rows of a saved Spark
+    GBTClassificationModel and its tree weights.
+
+    One-vs-rest scores class k by the k-th model's margin, the weighted sum of its trees' leaf
+    predictions, and predicts the first class with the largest margin. The head's
+    `probabilities` are those margins: a monotone score, not calibrated probabilities."""
+    trees, weights = [], {}
+    for class_index, (tree_rows, tree_weights) in enumerate(class_models):
+        offset = len(trees)
+        for tree_id, rows in sorted(_grouped_trees(tree_rows).items()):
+            trees.append((offset + tree_id, rows))
+            weights[offset + tree_id] = (class_index, float(tree_weights[tree_id]))
+
+    def leaf_weights(tree_id, data):
+        class_index, tree_weight = weights[tree_id]
+        return [(class_index, tree_weight * float(data["prediction"]))]
+
+    return _ensemble_head(trees, leaf_weights, feature_count, len(class_models), opset, ir_version)
+
+
+def perceptron_head(layers, shift: np.ndarray, scale: np.ndarray, opset: int, ir_version: int, double_input=False):
+    """A standardised multilayer perceptron: x' = (x - shift) * scale (Spark's StandardScaler),
+    then per layer (weights D_in x D_out, bias D_out) an affine map, sigmoid between layers and
+    softmax on top, as Spark's MultilayerPerceptronClassifier; all in double, as Spark computes.
+    label = argmax of the last layer's margins."""
+    feature_count = layers[0][0].shape[0]
+    class_count = layers[-1][0].shape[1]
+    initializers = [numpy_helper.from_array(np.asarray(shift, np.float64), "head_shift"),
+                    numpy_helper.from_array(np.asarray(scale, np.float64), "head_scale")]
+    features = FEATURES if double_input else "head_features_double"
+    nodes = [] if double_input else [helper.make_node("Cast", [FEATURES], [features], to=TensorProto.DOUBLE)]
+    nodes += [helper.make_node("Sub", [features, "head_shift"], ["head_centred"]),
+              helper.make_node("Mul", ["head_centred", "head_scale"], ["head_layer0"])]
+    for index, (weights, bias) in enumerate(layers):
+        initializers += [numpy_helper.from_array(np.asarray(weights, np.float64), f"head_weights{index}"),
+                         numpy_helper.from_array(np.asarray(bias, np.float64), f"head_bias{index}")]
+        nodes += [helper.make_node("MatMul", [f"head_layer{index}", f"head_weights{index}"], [f"head_products{index}"]),
+                  helper.make_node("Add", [f"head_products{index}", f"head_bias{index}"], [f"head_affine{index}"])]
+        if index < len(layers) - 1:
+            nodes.append(helper.make_node("Sigmoid", [f"head_affine{index}"], [f"head_layer{index + 1}"]))
+    margins = f"head_affine{len(layers) - 1}"
+    nodes += [
+        helper.make_node("Softmax", [margins], ["head_probabilities_double"], axis=1),
+        helper.make_node("Cast", ["head_probabilities_double"], [PROBABILITIES], to=TensorProto.FLOAT),
+        helper.make_node("ArgMax", [margins], [LABEL], axis=1, keepdims=0),
+    ]
+    feature_type = TensorProto.DOUBLE if double_input else TensorProto.FLOAT
+    return _model(nodes, initializers, feature_count, class_count, opset, ir_version, feature_type)
 
 
 def attach(front: onnx.ModelProto, head: onnx.ModelProto) -> onnx.ModelProto:

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import onnxruntime as ort
 
-from canopy_jobs import metrics, onnx_heads, storage
+from canopy_jobs import classifiers, metrics, storage
 
 
 class StageTimer:
@@ -60,15 +60,8 @@ def forest_stage_uri(spark, pipeline_uri: str) -> str:
 def build_head(spark, classifier: str, model, saved_model_uri: str, feature_count: int, class_count: int,
                opset: int, ir_version: int, double_input=False):
     """saved_model_uri: where the classifier model itself (not a pipeline) was saved."""
-    if classifier == "logistic_regression":
-        return onnx_heads.linear_head(model.coefficientMatrix.toArray(), model.interceptVector.toArray(),
-                                      opset, ir_version, double_input)
-    if classifier == "linear_svm":
-        weights = np.stack([binary.coefficients.toArray() for binary in model.models])
-        intercepts = np.asarray([binary.intercept for binary in model.models])
-        return onnx_heads.linear_head(weights, intercepts, opset, ir_version, double_input)
-    tree_rows = spark.read.parquet(storage.join(saved_model_uri, "data")).collect()
-    return onnx_heads.forest_head(tree_rows, feature_count, class_count, opset, ir_version)
+    return classifiers.onnx_head(spark, classifier, model, saved_model_uri, feature_count, class_count,
+                                 opset, ir_version, double_input)
 
 
 def onnx_session(model_bytes: bytes) -> ort.InferenceSession:
@@ -80,9 +73,12 @@ def agreement(expected, actual) -> float:
     return float((expected == actual).mean()) if len(expected) else 1.0
 
 
-def finish(spark, output: str, metrics_document: dict, package_dir: str) -> None:
-    """Upload the package, then metrics.json, then _SUCCESS last."""
+def upload_package(spark, output: str, package_dir: str) -> None:
     storage.upload_directory(spark, package_dir, storage.join(output, "model"))
+
+
+def write_metrics(spark, output: str, metrics_document: dict) -> None:
+    """metrics.json, then _SUCCESS last: a reader that sees _SUCCESS sees the whole output."""
     storage.write_text(spark, storage.join(output, "metrics.json"), json.dumps(metrics_document, indent=2, sort_keys=True))
     storage.write_text(spark, storage.join(output, "_SUCCESS"), "")
 

@@ -86,7 +86,9 @@ def test_etl_parses_each_kind_of_dirty_row(spark, tmp_path):
 @pytest.fixture(scope="module")
 def workload_models(spark, workload_etl_output, tmp_path_factory):
     outputs = {}
-    for classifier, params in (("logistic_regression", {"regParam": 0.01}), ("random_forest", {"numTrees": 15, "maxDepth": 6})):
+    for classifier, params in (("logistic_regression", {"regParam": 0.01}), ("random_forest", {"numTrees": 15, "maxDepth": 6}),
+                               ("multilayer_perceptron", {"hiddenUnits": 16, "maxIter": 50}),
+                               ("gradient_boosted_trees", {"maxIter": 5, "maxDepth": 3})):
         output = tmp_path_factory.mktemp(f"workload-{classifier}") / "out"
         assert workload_train.main(["--input", workload_etl_output, "--output", str(output), "--classifier", classifier,
                                     "--params", json.dumps(params), "--seed", "5"]) == 0
@@ -94,7 +96,8 @@ def workload_models(spark, workload_etl_output, tmp_path_factory):
     return outputs
 
 
-@pytest.mark.parametrize("classifier", ["logistic_regression", "random_forest"])
+@pytest.mark.parametrize("classifier", ["logistic_regression", "random_forest", "multilayer_perceptron",
+                                        "gradient_boosted_trees"])
 def test_workload_package_predicts_the_same_labels_as_spark(spark, workload_models, workload_etl_output, classifier):
     from pyspark.ml import PipelineModel
 
@@ -143,3 +146,26 @@ def test_workload_train_rejects_bad_params_and_unfinished_input(spark, workload_
                                 "logistic_regression"]) == 1
     assert "not a finished workload_etl output" in capsys.readouterr().err
     assert not (output / "_SUCCESS").exists()
+
+
+def test_etl_flag_runs_etl_and_grid_in_one_application_and_reuses_finished_etl(spark, workload_csv, tmp_path, capsys):
+    output = tmp_path / "run"
+    grid = json.dumps([{"id": "lr-tabular-1", "classifier": "logistic_regression", "params": {"regParam": 0.01}}])
+    arguments = ["--input", workload_csv, "--output", str(output), "--etl", "--grid", grid, "--parallelism", "1",
+                 "--sample-fraction", "0.3"]
+    assert workload_train.main(arguments) == 0
+    assert os.path.exists(output / "etl" / "_SUCCESS")
+    assert read_json(output / "etl" / "etl-metrics.json")["rows"]["dirty"] > 0
+    metrics = read_json(output / "lr-tabular-1" / "metrics.json")
+    assert metrics["durationsSeconds"]["etl"] > 0
+    assert os.path.exists(output / "lr-tabular-1" / "_SUCCESS")
+    capsys.readouterr()
+
+    assert workload_train.main(arguments) == 0
+    assert "reusing the finished ETL output" in capsys.readouterr().out
+
+
+def test_etl_flag_fails_the_application_on_a_missing_csv(spark, tmp_path, capsys):
+    assert workload_train.main(["--input", str(tmp_path / "absent.csv"), "--output", str(tmp_path / "run"), "--etl",
+                                "--classifier", "logistic_regression"]) == 1
+    assert "input not found" in capsys.readouterr().err

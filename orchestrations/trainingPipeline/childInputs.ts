@@ -1,5 +1,6 @@
 import { Candidate } from '../../shared/domain/candidateGrid';
 import { clusterName } from '../../shared/domain/naming';
+import { batchTimeLimitMinutes } from '../../shared/domain/trainingBatches';
 import { DeployInput, RegisteredModel } from '../deployModel/contracts';
 import { ClusterHandle, clusterHandle, ProvisionInput } from '../provisionCluster/contracts';
 import { TeardownInput } from '../teardownCluster/contracts';
@@ -36,6 +37,7 @@ export function trainInput(input: PipelineInput, run: RunRef, cluster: ClusterHa
     etlFirst: spec.scenario === 'tabular-classification',
     maxConcurrent: spec.candidates.maxConcurrent,
     candidateTimeoutMinutes: spec.compute.candidateTimeoutMinutes,
+    batchTimeLimitMinutes,
     pollSeconds: input.pollSeconds,
     computeCostPerHour: input.computeCostPerHour,
   };

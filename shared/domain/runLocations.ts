@@ -28,7 +28,13 @@ export function trainingInput(run: RunIdentity, spec: PipelineSpec): BlobPrefix 
   return spec.scenario === 'tabular-classification' ? etlOutput(run, spec) : dataSnapshot(run, spec);
 }
 
-export function candidateOutput(run: RunIdentity, spec: PipelineSpec, candidateId: string): BlobPrefix {
+/** Where a run's candidates write, each under `<candidate id>/`: a grid batch's output. */
+export function candidatesOutput(run: RunIdentity, spec: PipelineSpec): BlobPrefix {
   const artifacts = spec.data.artifacts;
-  return { container: artifacts.container, prefix: `${artifacts.prefix}${run.pipeline}/${run.instanceId}/${candidateId}/` };
+  return { container: artifacts.container, prefix: `${artifacts.prefix}${run.pipeline}/${run.instanceId}/` };
+}
+
+export function candidateOutput(run: RunIdentity, spec: PipelineSpec, candidateId: string): BlobPrefix {
+  const all = candidatesOutput(run, spec);
+  return { container: all.container, prefix: `${all.prefix}${candidateId}/` };
 }

@@ -32,6 +32,9 @@ export interface BatchRequest {
 
 export type BatchState = 'starting' | 'running' | 'success' | 'dead' | 'killed';
 
+/** A finished part of a batch's output: a grid batch's candidate folder, ended by `_SUCCESS` or `_FAILED`. */
+export type BatchPartState = 'success' | 'failed';
+
 export interface BatchStatus {
   state: BatchState;
   /** The last lines of the job's log when it did not succeed. */
@@ -50,6 +53,12 @@ export interface ComputeTarget {
   submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }>;
   getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined>;
   killBatch(cluster: string, batchId: string): Promise<void>;
+  /**
+   * One part (sub-folder `<part>/`) of a running or ended batch's output: once the job has written its `_SUCCESS` or
+   * `_FAILED`, the part is brought to where `outputRef` points (`<output prefix><part>/…`) and its state returned;
+   * `undefined` while it is unfinished. Lets a grid batch's candidates be recorded while the others still train.
+   */
+  getBatchPart(cluster: string, batchId: string, part: string): Promise<BatchPartState | undefined>;
   /** Where a batch's outputs land once it succeeded. */
   outputRef(request: Pick<BatchRequest, 'output'>, file: string): BlobRef;
 }

@@ -10,6 +10,8 @@ export interface ComputeContractSubject {
   uploadImages(container: string, prefix: string): Promise<void>;
   /** Called just before the batch that must die is submitted (a fake queues the death; real Spark fails on its own). */
   beforeFailingBatch?(): void;
+  /** Called just before a grid batch whose candidate `failing` must fail alone is submitted (a fake queues it). */
+  beforeGridBatch?(failing: string): void;
   close?(): Promise<void>;
 }
 
@@ -93,6 +95,39 @@ export function describeComputeTargetContract(title: string, subject: () => Prom
         expect(metrics.accuracy).toBeGreaterThan(0);
         expect(await s.data.getInfo(s.target.outputRef(batch, '_SUCCESS'))).toBeDefined();
         expect((await s.target.submitBatch(cluster, batch)).batchId).toBe(batchId);
+      },
+      timeoutMs,
+    );
+
+    it(
+      "runs a grid batch whose candidates' parts each reach outputRef once finished, a failing one alone",
+      async () => {
+        const grid = [
+          { id: 'good', classifier: 'logistic_regression', params: { regParam: 0.01, maxIter: 5 } },
+          { id: 'bad', classifier: 'logistic_regression', params: { regParam: -1 } },
+        ];
+        const batch = { ...request('grid-1'), args: ['--grid', JSON.stringify(grid), '--parallelism', '2', '--seed', '42'] };
+        s.beforeGridBatch?.('bad');
+        const { batchId } = await s.target.submitBatch(cluster, batch);
+        expect(await s.target.getBatchPart(cluster, batchId, 'no-such-candidate')).toBeUndefined();
+        const parts = await until(
+          async () => {
+            await s.target.getBatch(cluster, batchId);
+            return Promise.all(grid.map((c) => s.target.getBatchPart(cluster, batchId, c.id)));
+          },
+          (states) => states.every((state) => state !== undefined),
+          'both candidates finished',
+          timeoutMs,
+        );
+        expect(parts[parts.length - 1]).toEqual(['success', 'failed']);
+        const metrics = JSON.parse(String(await s.data.get(s.target.outputRef(batch, 'good/metrics.json')))) as { accuracy: number };
+        expect(metrics.accuracy).toBeGreaterThan(0);
+        expect(await s.data.getInfo(s.target.outputRef(batch, 'good/_SUCCESS'))).toBeDefined();
+        const failed = JSON.parse(String(await s.data.get(s.target.outputRef(batch, 'bad/_FAILED')))) as { message: string };
+        expect(failed.message).toEqual(expect.any(String));
+        expect(await s.data.getInfo(s.target.outputRef(batch, 'bad/_SUCCESS'))).toBeUndefined();
+        const states = await until(batchState(batchId), (b) => b?.state === 'success', 'the grid batch ending', timeoutMs);
+        expect(states[states.length - 1]).toEqual({ state: 'success' });
       },
       timeoutMs,
     );

@@ -37,6 +37,7 @@ describeComputeTargetContract('HDInsight + Livy (fakes)', async () => {
     uploadImages,
     beforeFailingBatch: () =>
       fakes.recorded?.next({ ends: 'dead', log: ["image_train.py: error: argument --classifier: invalid choice: 'no_such_classifier'"] }),
+    beforeGridBatch: (failing: string) => fakes.recorded?.next({ failedCandidates: [failing] }),
     close: () => fakes.close(),
   };
 });

@@ -8,7 +8,7 @@ import { Json } from '../support/json';
 jest.setTimeout(15 * 60_000);
 
 describe('training pipeline across a host crash', () => {
-  it('completes after kill -9 mid-training without training any candidate twice', async () => {
+  it('completes after kill -9 while a grid application trains, without training any candidate twice', async () => {
     const name = `crash-${randomUUID().slice(0, 6)}`;
     await uploadFolder('canopy-landing', `${name}/`, fashionSample());
     const canopy = await CanopyUnderTest.start();
@@ -36,13 +36,12 @@ describe('training pipeline across a host crash', () => {
         candidates: { total: 2, succeeded: 2, failed: 0 },
         tornDown: true,
       });
+      // The restarted host found the grid's batch again (its name derives from the run) instead of submitting another.
       expect(JSON.parse(fs.readFileSync(path.join(batches, firstBatch, 'batch.json'), 'utf8')).pid).toBe(pidBefore);
-      const trained = fs.readdirSync(batches).sort();
-      expect(trained).toHaveLength(2);
-      for (const batch of trained) {
-        const log = fs.readFileSync(path.join(batches, batch, 'job.log'), 'utf8');
-        expect(log.match(/^image_train: .* accuracy/gm)).toHaveLength(1);
-      }
+      expect(fs.readdirSync(batches)).toEqual(['grid-squeezenet11']);
+      const log = fs.readFileSync(path.join(batches, firstBatch, 'job.log'), 'utf8');
+      for (const classifier of ['logistic_regression', 'random_forest'])
+        expect(log.match(new RegExp(`^image_train: ${classifier} accuracy`, 'gm'))).toHaveLength(1);
       const { runs } = await stores();
       const candidates = await runs.listCandidateRuns(name, instanceId);
       expect(candidates.map((c: Json) => c.status)).toEqual(['succeeded', 'succeeded']);

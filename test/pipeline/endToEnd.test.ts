@@ -82,8 +82,11 @@ describe('training pipeline, end to end on the local stack', () => {
     expect(succeeded.find((c: Json) => c.candidateId === output.best.candidateId).metrics.accuracy).toBe(bestAccuracy);
     const failed = done.candidates.find((c: Json) => c.status === 'failed');
     expect(failed.params).toEqual({ regParam: -1 });
-    expect(failed.error.code).toBe('LIVY.BATCH_DEAD');
-    expect(failed.error.message).toMatch(/regParam/);
+    // The featurizer's grid trained in one application; its bad candidate failed alone, with its own log.
+    expect(failed.error.code).toBe('TRAIN.CANDIDATE_FAILED');
+    expect(failed.error.message).toMatch(/regParam=-1 must be >= 0/);
+    expect(fs.readdirSync(path.join(canopy.stateDir, 'compute', clusterName(instanceId), 'batches'))).toEqual(['grid-squeezenet11']);
+    for (const c of succeeded as Json[]) expect(Object.keys(c.metrics.timings).sort()).toEqual(['evaluate', 'featurize', 'fit', 'write']);
 
     // The deployed model answers, with one of the dataset's labels.
     const labels = fs.readdirSync(path.join(data, 'test')).sort();

@@ -10,7 +10,7 @@ import { Json } from '../support/json';
 jest.setTimeout(15 * 60_000);
 
 describe('tabular pipeline (server workload logs)', () => {
-  it('runs the ETL once, trains both candidates on its features and deploys a scorer that takes rows', async () => {
+  it('runs the ETL once, trains both candidates on its features in one application and deploys a scorer that takes rows', async () => {
     const name = `logs-${randomUUID().slice(0, 6)}`;
     ensureJobsEnvironment();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-logs-'));
@@ -54,7 +54,12 @@ describe('tabular pipeline (server workload logs)', () => {
       expect(output).toMatchObject({ pipelineStatus: 'succeeded', candidates: { total: 2, succeeded: 2 }, tornDown: true });
       expect(['low', 'medium', 'high']).toContain(output.deployed.scoredLabel);
       const batches = fs.readdirSync(path.join(canopy.stateDir, 'compute', clusterName(started.body.instanceId), 'batches')).sort();
-      expect(batches).toEqual(['etl', ...done.candidates.map((c: Json) => c.candidateId)].sort());
+      // One application: the ETL, then both candidates of the grid.
+      expect(batches).toEqual(['grid-tabular']);
+      expect(done.candidates.map((c: Json) => Object.keys(c.metrics.timings).sort())).toEqual([
+        ['evaluate', 'featurize', 'fit', 'write'],
+        ['evaluate', 'featurize', 'fit', 'write'],
+      ]);
       const metadata = (await (await fetch(`${output.deployed.endpoint}/metadata`)).json()) as Json;
       expect(metadata.task).toBe('tabular-classification');
     } finally {

@@ -40,6 +40,7 @@ function computeOf(clusters: Map<string, ClusterStatus>): ComputeTarget & { dele
     submitBatch: async () => ({ batchId: '0' }),
     getBatch: async () => undefined,
     killBatch: async () => undefined,
+    getBatchPart: async () => undefined,
     outputRef: () => ({ container: 'c', name: 'n' }),
   };
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
-import { BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
+import { BatchPartState, BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
 import { permanent } from '../../errors';
 
 export interface LocalSparkOptions {
@@ -198,6 +198,26 @@ export class LocalSparkComputeTarget implements ComputeTarget {
     }
   }
 
+  async getBatchPart(cluster: string, batchId: string, part: string): Promise<BatchPartState | undefined> {
+    if (!safeName.test(part)) throw permanent('COMPUTE.INVALID_NAME', `invalid batch part ${JSON.stringify(part)}`);
+    const dir = this.#batchDir(cluster, batchId);
+    const batch = readJson<BatchFile>(path.join(dir, 'batch.json'));
+    if (!batch) return undefined;
+    const partDir = path.join(dir, 'output', part);
+    const state = fs.existsSync(path.join(partDir, '_SUCCESS'))
+      ? 'success'
+      : fs.existsSync(path.join(partDir, '_FAILED'))
+        ? 'failed'
+        : undefined;
+    if (!state) return undefined;
+    const marker = path.join(dir, `uploaded-${part}`);
+    if (!fs.existsSync(marker)) {
+      await this.#uploadFiles(partDir, { container: batch.output.container, prefix: `${batch.output.prefix}${part}/` });
+      fs.writeFileSync(marker, new Date().toISOString());
+    }
+    return state;
+  }
+
   outputRef(request: Pick<BatchRequest, 'output'>, file: string): BlobRef {
     return { container: request.output.container, name: `${request.output.prefix}${file}` };
   }
@@ -231,9 +251,20 @@ export class LocalSparkComputeTarget implements ComputeTarget {
   async #uploadOutput(dir: string, output: BatchRequest['output']): Promise<void> {
     const marker = path.join(dir, 'uploaded');
     if (fs.existsSync(marker)) return;
-    const root = path.join(dir, 'output');
+    // Parts a grid batch's poll already brought over need not travel again.
+    const uploadedParts = new Set(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.startsWith('uploaded-'))
+        .map((f) => f.slice('uploaded-'.length)),
+    );
+    await this.#uploadFiles(path.join(dir, 'output'), output, (file) => !uploadedParts.has(file.split(path.sep)[0]));
+    fs.writeFileSync(marker, new Date().toISOString());
+  }
+
+  async #uploadFiles(root: string, output: BatchRequest['output'], include: (file: string) => boolean = () => true): Promise<void> {
     const files = fs.existsSync(root)
-      ? (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile())
+      ? (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => include(f) && fs.statSync(path.join(root, f)).isFile())
       : [];
     // `_SUCCESS` goes last, as the job wrote it: a reader that sees it sees everything.
     const ordered = [...files.filter((f) => path.basename(f) !== '_SUCCESS'), ...files.filter((f) => path.basename(f) === '_SUCCESS')];
@@ -246,6 +277,5 @@ export class LocalSparkComputeTarget implements ComputeTarget {
         fs.readFileSync(path.join(root, file)),
       );
     }
-    fs.writeFileSync(marker, new Date().toISOString());
   }
 }

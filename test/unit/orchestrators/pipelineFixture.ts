@@ -99,7 +99,8 @@ export const endpoint = 'http://scorer.local/score';
 
 /**
  * Plausible answers from every activity of a run: the cluster takes one poll to come up and is
- * gone as soon as its deletion begins, each batch takes one poll to succeed, the data is two pages.
+ * gone as soon as its deletion begins, each batch takes one poll to succeed, the data is two pages; a run's
+ * candidates (one featurizer) train as one grid batch.
  */
 export function pipelineResponders(): Record<string, Responder> {
   let deleting = false;
@@ -134,6 +135,13 @@ export function pipelineResponders(): Record<string, Responder> {
     },
     [trainActivities.collectCandidate.name]: () => ({ ok: true, accuracy: 0.9 }),
     [trainActivities.recordCandidateFailure.name]: succeed,
+    [trainActivities.submitGrid.name]: (input: { featurizer: string }) => ({ ok: true, batchId: `b-grid-${input.featurizer}` }),
+    // A grid's candidates all appear on its second poll, when its batch has succeeded.
+    [trainActivities.collectGrid.name]: (input: { candidates: { id: string }[] }, call) => ({
+      ok: true,
+      settled: call.nth === 1 ? [] : input.candidates.map((c) => ({ candidateId: c.id, ok: true })),
+    }),
+    [trainActivities.recordGridFailure.name]: succeed,
     [trainActivities.abandonCandidates.name]: succeed,
     [deployActivities.beginDeploy.name]: () => ({ ok: true, name: 'canopy-fashion-demo-v3' }),
     [deployActivities.getDeploymentState.name]: () => ({ ok: true, state: 'running', endpoint }),

@@ -27,6 +27,8 @@ const baseInput: TrainInput = {
   etlFirst: false,
   maxConcurrent: 2,
   candidateTimeoutMinutes: 2,
+  // No grid fits in a batch: the per-candidate path (the grid path has its own input below).
+  batchTimeLimitMinutes: 0,
   pollSeconds: 30,
   computeCostPerHour: 1.2,
 };
@@ -49,6 +51,12 @@ function batchStates(scripts: Record<string, (string | { state: string; log?: st
   };
 }
 
+/** A grid batch's candidates appear one per poll, in order. */
+const settleOnePerPoll: Responder = (input: { candidates: Candidate[] }) => ({
+  ok: true,
+  settled: input.candidates.slice(0, 1).map((c) => ({ candidateId: c.id, ok: true })),
+});
+
 function train(
   activities: Record<string, Responder> = {},
   options: { input?: Partial<TrainInput>; events?: EventTrigger[] } = {},
@@ -64,6 +72,9 @@ function train(
       [trainActivities.collectCandidate.name]: () => ({ ok: true, accuracy: 0.9 }),
       [trainActivities.recordCandidateFailure.name]: succeed,
       [trainActivities.abandonCandidates.name]: succeed,
+      [trainActivities.submitGrid.name]: (input: { featurizer: string }) => ({ ok: true, batchId: `b-grid-${input.featurizer}` }),
+      [trainActivities.collectGrid.name]: settleOnePerPoll,
+      [trainActivities.recordGridFailure.name]: succeed,
       ...activities,
     },
     events: options.events,
@@ -84,7 +95,7 @@ function mostAtOnce(calls: CallRecord[]): number {
 
 const submittedIds = (calls: CallRecord[]): string[] => callsTo(calls, trainActivities.submitCandidate).map((c) => c.input.candidate.id);
 
-describe('trainCandidates', () => {
+describe('trainCandidates, one batch per candidate', () => {
   it('trains the grid at most maxConcurrent at once, the first candidate of each featurizer alone', async () => {
     const result = await train();
 
@@ -197,6 +208,31 @@ describe('trainCandidates', () => {
       ]);
       expect(callsTo(result.calls, trainActivities.submitEtl)[0].input).toEqual({ run, cluster });
       expect(callsTo(result.calls, trainActivities.submitCandidate)[0].at).toBe(at(60));
+      expect(callsTo(result.calls, trainActivities.submitCandidate).map((c) => c.input.etl)).toEqual(grid.map(() => false));
+    });
+
+    it("runs the ETL inside a one-batch plan's grid application: one batch, no ETL batch", async () => {
+      const result = await train({}, { input: { etlFirst: true, candidates: [sq1, sq2], batchTimeLimitMinutes: 720 } });
+
+      expect(result.output).toEqual({
+        ok: true,
+        outcomes: [sq1, sq2].map((c) => ({ candidateId: c.id, ok: true })),
+        batchIds: ['b-grid-squeezenet1.1'],
+      });
+      expect(callsTo(result.calls, trainActivities.submitEtl)).toEqual([]);
+      expect(callsTo(result.calls, trainActivities.submitGrid).map((c) => [c.at, c.input])).toEqual([
+        [at(0), { run, cluster, featurizer: 'squeezenet1.1', candidates: [sq1, sq2], parallelism: 2, etl: true }],
+      ]);
+    });
+
+    it("runs the ETL inside a single candidate's batch", async () => {
+      const result = await train({}, { input: { etlFirst: true, candidates: [sq1] } });
+
+      expect(result.output).toEqual({ ok: true, outcomes: [{ candidateId: sq1.id, ok: true }], batchIds: [batchOf(sq1)] });
+      expect(callsTo(result.calls, trainActivities.submitEtl)).toEqual([]);
+      expect(callsTo(result.calls, trainActivities.submitCandidate).map((c) => c.input)).toEqual([
+        { run, cluster, candidate: sq1, etl: true },
+      ]);
     });
 
     it.each([
@@ -301,5 +337,156 @@ describe('trainCandidates', () => {
     // The abandon step's own refusal escapes the orchestrator: the instance fails, which its parent reports as RUN.FAILED.
     expect(result.status).toBe('failed');
     expect(result.error?.message).toContain('refused: LIVY.FORBIDDEN');
+  });
+});
+
+describe('trainCandidates, one batch per featurizer grid', () => {
+  const gridInput: Partial<TrainInput> = { batchTimeLimitMinutes: 720 };
+  const sqGrid = 'b-grid-squeezenet1.1';
+  const rnGrid = 'b-grid-resnet50';
+  const gridBatches = (scripts: Record<string, (string | { state: string; log?: string })[]>) =>
+    batchStates({ [sqGrid]: ['running'], [rnGrid]: ['running'], ...scripts });
+
+  it("submits one batch per featurizer's grid and records its candidates as their outputs appear", async () => {
+    const result = await train({ [trainActivities.getBatchState.name]: gridBatches({}) }, { input: gridInput });
+
+    expect(result.output).toEqual({
+      ok: true,
+      outcomes: grid.map((c) => ({ candidateId: c.id, ok: true })),
+      batchIds: [sqGrid, rnGrid],
+    });
+    expect(callsTo(result.calls, trainActivities.submitCandidate)).toEqual([]);
+    expect(callsTo(result.calls, trainActivities.submitGrid).map((c) => c.input)).toEqual([
+      { run, cluster, featurizer: 'squeezenet1.1', candidates: [sq1, sq2, sq3, sq4], parallelism: 2, etl: false },
+      { run, cluster, featurizer: 'resnet50', candidates: [rn1, rn2, rn3, rn4], parallelism: 2, etl: false },
+    ]);
+    // A grid takes both slots: the second featurizer's grid starts once the first has settled every candidate.
+    expect(callsTo(result.calls, trainActivities.submitGrid).map((c) => c.at)).toEqual([at(0), at(120)]);
+    const collects = callsTo(result.calls, trainActivities.collectGrid).map((c) => c.input);
+    expect(collects[0]).toEqual({ run, cluster, batchId: sqGrid, candidates: [sq1, sq2, sq3, sq4], costPerHour: 0.6 });
+    expect(collects[1].candidates).toEqual([sq2, sq3, sq4]);
+    // Progress moves one candidate at a time while the grid's application still runs.
+    expect(result.customStatuses).toContainEqual<TrainProgress>({ total: 8, done: 0, failed: 0, running: 4 });
+    expect(result.customStatuses).toContainEqual<TrainProgress>({ total: 8, done: 1, failed: 0, running: 3 });
+    expect(result.customStatuses).toContainEqual<TrainProgress>({ total: 8, done: 5, failed: 0, running: 3 });
+    expect(result.customStatus).toEqual<TrainProgress>({ total: 8, done: 8, failed: 0, running: 0 });
+    expect(callsTo(result.calls, trainActivities.recordGridFailure)).toEqual([]);
+  });
+
+  it('settles a failing candidate alone and fails what an ended batch left, by how it ended', async () => {
+    const result = await train(
+      {
+        [trainActivities.getBatchState.name]: gridBatches({
+          [sqGrid]: ['starting', 'running', { state: 'dead', log: 'OutOfMemoryError' }],
+          [rnGrid]: ['running', 'killed'],
+        }),
+        [trainActivities.collectGrid.name]: (input: { batchId: string; candidates: Candidate[] }) => ({
+          ok: true,
+          settled:
+            input.batchId === sqGrid && input.candidates.length === 4
+              ? [
+                  { candidateId: sq1.id, ok: true },
+                  { candidateId: sq2.id, ok: false, code: 'TRAIN.CANDIDATE_FAILED' },
+                ]
+              : [],
+        }),
+      },
+      { input: { ...gridInput, maxConcurrent: 4 } },
+    );
+
+    expect(result.output.ok).toBe(true);
+    const outcomes = Object.fromEntries(
+      result.output.outcomes.map((o: { candidateId: string; ok: boolean; code?: string }) => [o.candidateId, o.code ?? 'ok']),
+    );
+    expect(outcomes).toEqual({
+      [sq1.id]: 'ok',
+      [sq2.id]: 'TRAIN.CANDIDATE_FAILED',
+      [sq3.id]: 'LIVY.BATCH_DEAD',
+      [sq4.id]: 'LIVY.BATCH_DEAD',
+      [rn1.id]: 'LIVY.BATCH_KILLED',
+      [rn2.id]: 'LIVY.BATCH_KILLED',
+      [rn3.id]: 'LIVY.BATCH_KILLED',
+      [rn4.id]: 'LIVY.BATCH_KILLED',
+    });
+    expect(callsTo(result.calls, trainActivities.recordGridFailure).map((c) => c.input)).toEqual([
+      { run, cluster, batchId: sqGrid, candidates: [sq3, sq4], code: 'LIVY.BATCH_DEAD', message: 'OutOfMemoryError', kill: false },
+      {
+        run,
+        cluster,
+        batchId: rnGrid,
+        candidates: [rn1, rn2, rn3, rn4],
+        code: 'LIVY.BATCH_KILLED',
+        message: 'the batch ended killed',
+        kill: false,
+      },
+    ]);
+    // A starting batch has written nothing yet: its outputs are first looked for once it runs.
+    expect(callsTo(result.calls, trainActivities.collectGrid)[0]).toMatchObject({ at: at(60), input: { batchId: sqGrid } });
+  });
+
+  it('fails the candidates a successful batch left without outputs as TRAIN.NO_OUTPUT', async () => {
+    const result = await train(
+      {
+        [trainActivities.getBatchState.name]: gridBatches({ [sqGrid]: ['success'] }),
+        [trainActivities.collectGrid.name]: () => ({ ok: true, settled: [] }),
+      },
+      { input: { ...gridInput, candidates: [sq1, sq2] } },
+    );
+
+    expect(result.output.outcomes).toEqual([
+      { candidateId: sq1.id, ok: false, code: 'TRAIN.NO_OUTPUT' },
+      { candidateId: sq2.id, ok: false, code: 'TRAIN.NO_OUTPUT' },
+    ]);
+    expect(callsTo(result.calls, trainActivities.recordGridFailure)[0].input).toMatchObject({
+      code: 'TRAIN.NO_OUTPUT',
+      message: 'the grid batch succeeded but left no _SUCCESS or _FAILED for the candidate',
+      kill: false,
+    });
+  });
+
+  it('kills a grid batch that outlives its ceil(n / parallelism) candidate timeouts and fails what it left', async () => {
+    const result = await train(
+      {
+        [trainActivities.getBatchState.name]: gridBatches({}),
+        [trainActivities.collectGrid.name]: () => ({ ok: true, settled: [] }),
+      },
+      { input: { ...gridInput, candidates: [sq1, sq2, sq3], maxConcurrent: 2, candidateTimeoutMinutes: 1, pollSeconds: 60 } },
+    );
+
+    expect(result.output.outcomes.map((o: { code: string }) => o.code)).toEqual(['TRAIN.TIMEOUT', 'TRAIN.TIMEOUT', 'TRAIN.TIMEOUT']);
+    const failed = callsTo(result.calls, trainActivities.recordGridFailure)[0];
+    // Two rounds of two candidates at 1 minute each: given up at the first poll past 2 minutes.
+    expect(failed.at).toBe(at(180));
+    expect(failed.input).toMatchObject({
+      batchId: sqGrid,
+      code: 'TRAIN.TIMEOUT',
+      message: "no result within the grid's 2 minutes",
+      kill: true,
+    });
+  });
+
+  it('fails every candidate of a grid whose submission was refused, and trains the others', async () => {
+    const result = await train(
+      {
+        [trainActivities.submitGrid.name]: (input: { featurizer: string }) =>
+          input.featurizer === 'resnet50'
+            ? { ok: false, code: 'COMPUTE.FEATURIZER_MISSING', message: 'no resnet50' }
+            : { ok: true, batchId: sqGrid },
+        [trainActivities.getBatchState.name]: gridBatches({}),
+      },
+      { input: gridInput },
+    );
+
+    expect(result.output.outcomes.filter((o: { code?: string }) => o.code === 'COMPUTE.FEATURIZER_MISSING')).toHaveLength(4);
+    expect(result.output.outcomes.filter((o: { ok: boolean }) => o.ok)).toHaveLength(4);
+    expect(result.output.batchIds).toEqual([sqGrid]);
+  });
+
+  it('on a cancel, abandons the running grid batch', async () => {
+    const result = await train({}, { input: gridInput, events: [{ name: 'cancel', afterActivity: trainActivities.collectGrid.name }] });
+
+    expect(result.output).toEqual({ ok: false, code: 'RUN.CANCELLED', message: 'the run was cancelled' });
+    expect(callsTo(result.calls, trainActivities.abandonCandidates)[0].input).toMatchObject({ batchIds: [sqGrid], status: 'cancelled' });
+    expect(result.customStatus).toMatchObject({ done: 1, running: 0 });
   });
 });

@@ -91,8 +91,8 @@ describe('trainingPipeline', () => {
       'teardown',
       'done',
     ]);
-    // The cluster came up after one 30 s poll, each of the two candidates took two polls (run alone, first of its featurizer).
-    const stageSeconds = { validate: 0, provision: 30, copy: 0, train: 120, select: 0, register: 0, deploy: 0, teardown: 0 };
+    // The cluster came up after one 30 s poll; the two candidates trained in one grid batch that took two polls.
+    const stageSeconds = { validate: 0, provision: 30, copy: 0, train: 60, select: 0, register: 0, deploy: 0, teardown: 0 };
     expect(result.output).toEqual<PipelineSummary>({
       pipelineStatus: 'succeeded',
       candidates: { total: 2, succeeded: 2, failed: 0 },
@@ -109,14 +109,14 @@ describe('trainingPipeline', () => {
     const progress = callsTo(result.calls, pipelineActivities.recordRunProgress).map((c) => c.input);
     expect(progress.map((p) => p.stage)).toEqual(['provision', 'copy', 'train', 'select', 'register', 'deploy', 'teardown']);
     expect(progress.every((p) => p.run.instanceId === runId)).toBe(true);
-    // Compute bills from provisioning on: 30 s at the copy, 150 s once trained, at 1.2 USD/h and 3 nodes.
-    expect(progress.map((p) => p.costUsd)).toEqual([0, 0.01, 0.01, 0.05, 0.05, 0.05, 0.05]);
+    // Compute bills from provisioning on: 30 s at the copy, 90 s once trained, at 1.2 USD/h and 3 nodes.
+    expect(progress.map((p) => p.costUsd)).toEqual([0, 0.01, 0.01, 0.03, 0.03, 0.03, 0.03]);
     expect(progress.find((p) => p.stage === 'select')).toMatchObject({
       candidates: { total: 2, succeeded: 2, failed: 0 },
-      nodeMinutes: 7.5,
+      nodeMinutes: 4.5,
     });
 
-    expect(recordedEnd(result)).toEqual({ run, summary: result.output, endedAt: at(150), costUsd: 0.05, nodeMinutes: 7.5 });
+    expect(recordedEnd(result)).toEqual({ run, summary: result.output, endedAt: at(90), costUsd: 0.03, nodeMinutes: 4.5 });
     expect(result.calls.at(-1)?.name).toBe(pipelineActivities.recordRunEnd.name);
 
     expect(Object.values(result.children).map((c) => [c.instanceId, c.status])).toEqual([
@@ -133,12 +133,14 @@ describe('trainingPipeline', () => {
       expiresAt: at(180 * 60),
     });
     const grid = candidateGrid(input.spec);
-    expect(callsTo(result.calls, trainActivities.submitCandidate).map((c) => c.input.candidate.id)).toEqual(grid.map((c) => c.id));
+    expect(callsTo(result.calls, trainActivities.submitGrid).map((c) => c.input)).toEqual([
+      { run, cluster, featurizer: 'squeezenet1.1', candidates: grid, parallelism: 2, etl: false },
+    ]);
     expect(callsTo(result.calls, trainActivities.submitEtl)).toEqual([]);
     expect(callsTo(result.calls, deployActivities.beginDeploy)[0].input).toEqual({ run, model: expect.objectContaining(registeredModel) });
     expect(callsTo(result.calls, teardownActivities.beginDeleteCluster)[0].input).toEqual({
       cluster,
-      batchIds: grid.map((c) => `b-${c.id}`),
+      batchIds: ['b-grid-squeezenet1.1'],
     });
     expect(callsTo(result.calls, teardownActivities.markTornDown)).toHaveLength(1);
     expect(callsTo(result.calls, forwardCancel)).toEqual([]);
@@ -184,12 +186,13 @@ describe('trainingPipeline', () => {
     expect(callsTo(result.calls, pipelineActivities.registerModel)).toHaveLength(1);
   });
 
-  it('runs the ETL first for a tabular scenario', async () => {
+  it('runs the ETL inside the grid application for a tabular scenario', async () => {
     const result = await runPipeline({ input: pipelineInput({ scenario: 'tabular-classification' }) });
 
     expect(result.output?.pipelineStatus).toBe('succeeded');
-    expect(result.children[childId(trainCandidatesOrchestration)].calls[0].name).toBe(trainActivities.submitEtl.name);
-    expect(callsTo(result.calls, teardownActivities.beginDeleteCluster)[0].input.batchIds[0]).toBe('b-etl');
+    const [firstCall] = result.children[childId(trainCandidatesOrchestration)].calls;
+    expect([firstCall.name, firstCall.input.etl]).toEqual([trainActivities.submitGrid.name, true]);
+    expect(callsTo(result.calls, teardownActivities.beginDeleteCluster)[0].input.batchIds).toEqual(['b-grid-tabular']);
   });
 
   it('only checks an attached cluster and never deletes it', async () => {
@@ -311,7 +314,10 @@ describe('trainingPipeline', () => {
       expect(callsTo(result.calls, pipelineActivities.selectModel)).toEqual([]);
       expectTornDown(result);
       // Teardown still gets every batch the training submitted, to kill what may live on.
-      expect(callsTo(result.calls, teardownActivities.beginDeleteCluster)[0].input.batchIds).toHaveLength(2);
+      expect(callsTo(result.calls, teardownActivities.beginDeleteCluster)[0].input.batchIds).toEqual(['b-grid-squeezenet1.1']);
+      expect(callsTo(result.calls, trainActivities.recordGridFailure).map((c) => [c.input.code, c.input.message])).toEqual([
+        ['LIVY.BATCH_DEAD', 'OOM'],
+      ]);
     });
 
     it('select: a tagged failure', async () => {
@@ -476,7 +482,7 @@ describe('trainingPipeline', () => {
     });
 
     it('while training: forwarded to the child, which abandons its running candidates', async () => {
-      const result = await runPipeline({ events: [{ name: 'cancel', afterActivity: trainActivities.submitCandidate.name }] });
+      const result = await runPipeline({ events: [{ name: 'cancel', afterActivity: trainActivities.submitGrid.name }] });
 
       expectCancelled(result);
       expectForwardedTo(result, trainCandidatesOrchestration);
