@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { ArmHttpError, ArmFake } from './arm/armFake';
+import { AciLimits, defaultAciLimits } from '../../shared/domain/azureRules';
 import { ArmResource } from './arm/armTypes';
-import { containerGroups, containerInstanceApiVersion } from './containerInstanceGroups';
+import { containerGroups, containerInstanceApiVersion, imagePullFailure } from './containerInstanceGroups';
 
 type Json = Record<string, unknown>;
 
@@ -12,10 +13,15 @@ export interface ContainerInstanceFakeOptions {
   storageConnectionString?: string;
   provisionMs?: number;
   deleteMs?: number;
+  /** The region's ceiling for one group, answered by the capabilities API and enforced on create. */
+  limits?: AciLimits;
 }
 
-/** How the next container groups' containers behave instead of running the scorer. */
-export type ContainerFault = 'never-healthy' | 'crash-loop';
+/**
+ * How the next container groups' containers behave instead of running the scorer; `image-pull`: the image cannot be
+ * pulled, the group fails and the pull errors are on the container's instance view (not the group's), as in Azure.
+ */
+export type ContainerFault = 'never-healthy' | 'crash-loop' | 'image-pull';
 
 interface Group {
   resource: ArmResource;
@@ -29,6 +35,7 @@ interface Group {
 }
 
 const maxLogLines = 2000;
+const capabilitiesPath = /^\/subscriptions\/[^/]+\/providers\/microsoft\.containerinstance\/locations\/([^/]+)\/capabilities$/;
 const logsPath =
   /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerinstance\/containergroups\/([^/]+)\/containers\/([^/]+)\/logs$/;
 
@@ -52,6 +59,7 @@ export class ContainerInstanceFake {
       containerGroups({
         provisionMs: opts.provisionMs,
         deleteMs: opts.deleteMs,
+        limits: opts.limits,
         onAccepted: (resource, body) => this.#accepted(resource, body),
       }),
     );
@@ -60,6 +68,12 @@ export class ContainerInstanceFake {
       path: logsPath,
       apiVersions: [containerInstanceApiVersion],
       handle: ({ match, query }) => this.#logs(match[1], match[2], Number(query.get('tail') ?? 0)),
+    });
+    arm.route({
+      method: 'GET',
+      path: capabilitiesPath,
+      apiVersions: [containerInstanceApiVersion],
+      handle: ({ match }) => ({ status: 200, body: { value: [this.#capabilities(match[1])] } }),
     });
     // Containers start once ARM says the group succeeded, and stop once it is deleting: the store computes those
     // states from the clock when read, so they are looked at here on a short period.
@@ -70,6 +84,7 @@ export class ContainerInstanceFake {
   /** The next container group created gets this fault (queued in order). */
   injectContainerFault(fault: ContainerFault): void {
     this.#faults.push(fault);
+    if (fault === 'image-pull') this.arm.faults.failNextCreate('Microsoft.ContainerInstance/containerGroups', imagePullFailure);
   }
 
   /** Stops every container (the fake's owner calls this before closing the ARM fake). */
@@ -86,15 +101,41 @@ export class ContainerInstanceFake {
     const env = Object.fromEntries(
       ((container.environmentVariables as Json[] | undefined) ?? []).map((v) => [String(v.name), String(v.value ?? v.secureValue ?? '')]),
     );
-    this.#groups.set(resource.id.toLowerCase(), {
-      resource,
-      env,
-      fault: this.#faults.shift(),
-      started: false,
-      stopped: false,
-      restarts: 0,
-      log: [],
-    });
+    const fault = this.#faults.shift();
+    this.#groups.set(resource.id.toLowerCase(), { resource, env, fault, started: false, stopped: false, restarts: 0, log: [] });
+    if (fault === 'image-pull') this.#failPull(resource, String(container.image));
+  }
+
+  #failPull(resource: ArmResource, image: string): void {
+    const container = (resource.properties.containers as Json[])[0].properties as Json;
+    const at = new Date().toISOString();
+    container.instanceView = {
+      currentState: { state: 'Waiting', detailStatus: 'ErrImagePull' },
+      restartCount: 0,
+      events: [
+        { count: 1, firstTimestamp: at, lastTimestamp: at, name: 'Pulling', message: `pulling image "${image}"`, type: 'Normal' },
+        {
+          count: 1,
+          firstTimestamp: at,
+          lastTimestamp: at,
+          name: 'Failed',
+          message: `Failed to pull image "${image}": failed to authorize: failed to fetch oauth token: unexpected status: 401 Unauthorized`,
+          type: 'Warning',
+        },
+      ],
+    };
+  }
+
+  #capabilities(location: string): Json {
+    const limits = this.opts.limits ?? defaultAciLimits;
+    return {
+      resourceType: 'containerGroups',
+      osType: 'Linux',
+      location,
+      ipAddressType: 'Public',
+      gpu: 'None',
+      capabilities: { maxMemoryInGB: limits.maxMemoryInGB, maxCpu: limits.maxCpu, maxGpuCount: 0 },
+    };
   }
 
   #reconcile(): void {

@@ -1,12 +1,26 @@
+import { AciLimits, containerGroupNameProblems, defaultAciLimits, dnsNameLabelProblems } from '../../shared/domain/azureRules';
 import { ArmError, ArmResource, ResourceTypeDefinition } from './arm/armTypes';
+import { CannedResponse } from './arm/faults';
 
 /**
  * `Microsoft.ContainerInstance/containerGroups` for the ARM fake, after the stable 2023-05-01 REST spec
  * (specification/containerinstance/resource-manager/Microsoft.ContainerInstance/stable/2023-05-01/containerInstance.json),
  * the version `@azure/arm-containerinstance` 9.x sends: PUT answers 201 with `provisioningState: Pending` and the
  * operation headers, then `Creating` → `Succeeded`; DELETE is long-running. Secure environment values are write-only.
+ *
+ * What ACI refuses of a well-formed body answers in ARM's `{ error: { code, message } }` (the spec's CloudError): a
+ * group name or DNS label against the rules in shared/domain/azureRules.ts (the label message is ACI's own, as quoted
+ * in derekbekoe/vscode-spot#37), CPU or memory above the region's capabilities (ACI's "The requested resource is not
+ * available in the location …", MicrosoftDocs/azure-docs#24776), and a registry credential whose identity is not the
+ * group's. The spec publishes no error codes: those for the name, label and registry identity are this fake's choice.
  */
 export const containerInstanceApiVersion = '2023-05-01';
+
+/** The error of a create whose image cannot be pulled: the group fails, the pull errors are the container's events. */
+export const imagePullFailure: ArmError = {
+  code: 'ContainerGroupProvisioningFailed',
+  message: 'The container group failed to start: a container image could not be pulled.',
+};
 
 type Json = Record<string, unknown>;
 const object = (value: unknown): Json | undefined =>
@@ -85,10 +99,51 @@ function validate(body: Json): string[] {
     for (const port of ports)
       if (!exposed.has(object(port)?.port))
         problems.push(`properties.ipAddress.ports: port ${String(object(port)?.port)} is not a container port`);
-    if (ip.dnsNameLabel !== undefined && (!text(ip.dnsNameLabel) || !/^[a-z][a-z0-9-]{1,61}[a-z0-9]$/.test(ip.dnsNameLabel)))
-      problems.push('properties.ipAddress.dnsNameLabel is not a valid DNS label');
+    if (ip.dnsNameLabel !== undefined && typeof ip.dnsNameLabel !== 'string')
+      problems.push('properties.ipAddress.dnsNameLabel must be a string');
   }
   return problems;
+}
+
+const refusal = (status: number, code: string, message: string): CannedResponse => ({ status, body: { error: { code, message } } });
+
+function refuse(body: Json, name: string, limits: AciLimits): CannedResponse | undefined {
+  if (containerGroupNameProblems(name, 'name').length > 0)
+    return refusal(
+      400,
+      'InvalidContainerGroupName',
+      `The container group name '${name}' is invalid. A container group name must contain no more than 63 characters and only ` +
+        "lowercase alphanumeric characters and '-', must not start or end with '-' and must not contain consecutive '-'.",
+    );
+  const properties = object(body.properties) ?? {};
+  const label = object(properties.ipAddress)?.dnsNameLabel;
+  if (typeof label === 'string' && dnsNameLabelProblems(label, 'label').length > 0)
+    return refusal(
+      400,
+      'InvalidDnsNameLabel',
+      `The DNS name label '${label}' in container group '${name}' is invalid. It can contain only lowercase letters, numbers and ` +
+        'hyphens. The first character must be a letter. The last character must be a letter or number. The value must be between 5 and 63 characters long.',
+    );
+  const requests = array(properties.containers).map((c) => object(object(object(object(c)?.properties)?.resources)?.requests) ?? {});
+  const cpu = requests.reduce((sum, r) => sum + Number(r.cpu ?? 0), 0);
+  const memory = requests.reduce((sum, r) => sum + Number(r.memoryInGB ?? 0), 0);
+  if (cpu > limits.maxCpu || memory > limits.maxMemoryInGB)
+    return refusal(
+      409,
+      'ServiceUnavailable',
+      `The requested resource is not available in the location '${String(body.location)}' at this moment. Please retry with a ` +
+        `different resource request or in another location. Resource requested: '${cpu}' CPU '${memory}' GB memory '${String(properties.osType)}' OS`,
+    );
+  const assigned = Object.keys(object(object(body.identity)?.userAssignedIdentities) ?? {}).map((id) => id.toLowerCase());
+  for (const credential of array(properties.imageRegistryCredentials).map((c) => object(c) ?? {}))
+    if (text(credential.identity) && !assigned.includes(credential.identity.toLowerCase()))
+      return refusal(
+        400,
+        'InvalidImageRegistryCredentialIdentity',
+        `The identity '${credential.identity}' of the image registry credential for '${String(credential.server)}' is not ` +
+          `assigned to container group '${name}'. Add it to the group's user-assigned identities.`,
+      );
+  return undefined;
 }
 
 /** Environment variables as GET returns them: secure values are never echoed. */
@@ -107,6 +162,8 @@ function publicContainers(containers: unknown[]): Json[] {
 export function containerGroups(opts: {
   provisionMs?: number;
   deleteMs?: number;
+  /** The region's ceiling for one group (the capabilities API's); default 4 CPU, 16 GB. */
+  limits?: AciLimits;
   onAccepted(resource: ArmResource, body: Json): void;
 }): ResourceTypeDefinition {
   const provisionMs = opts.provisionMs ?? 300;
@@ -115,6 +172,7 @@ export function containerGroups(opts: {
     type: 'containerGroups',
     apiVersions: [containerInstanceApiVersion],
     validate,
+    refuse: (body, identity) => refuse(body, identity.name, opts.limits ?? defaultAciLimits),
     accept(body, identity) {
       const properties = object(body.properties) ?? {};
       const ip = object(properties.ipAddress);
@@ -150,7 +208,10 @@ export function containerGroups(opts: {
         { afterMs: provisionMs, properties: { provisioningState: 'Succeeded' } },
       ],
       failed: (error: ArmError) => ({
-        instanceView: { state: 'Failed', events: [{ type: 'Warning', name: error.code, message: error.message, count: 1 }] },
+        instanceView: {
+          state: 'Failed',
+          events: error === imagePullFailure ? [] : [{ type: 'Warning', name: error.code, message: error.message, count: 1 }],
+        },
       }),
       deleting: { provisioningState: 'Deleting' },
       deleteMs: opts.deleteMs ?? 200,

@@ -1,12 +1,24 @@
+import {
+  hdinsightClusterNameProblems,
+  hdinsightFullVersion,
+  hdinsightPasswordProblems,
+  hdinsightVersionProblems,
+  hdinsightVmSizeProblems,
+} from '../../shared/domain/azureRules';
 import { ArmError, ResourceTypeDefinition } from './arm/armTypes';
-import { CreateRefusal } from './arm/faults';
+import { CannedResponse, CreateRefusal } from './arm/faults';
 
 /**
  * `Microsoft.HDInsight/clusters` for the ARM fake, after the stable 2021-06-01 REST spec
  * (specification/hdinsight/resource-manager/Microsoft.HDInsight/stable/2021-06-01/cluster.json): PUT answers 200 with
  * `provisioningState: InProgress` and the operation headers, `clusterState` walks Accepted → ClusterStorageProvisioned →
  * AzureVMConfiguration → HdInsightConfiguration → Running, DELETE answers 202. Passwords are write-only: kept in
- * `hidden` (the Livy fake checks the gateway credentials against them), never returned.
+ * `hidden` (the Livy fake checks the gateway credentials against them), never returned. GET answers as Azure does: the
+ * full cluster version (`5.1.3000.0`), kind `SPARK` with its blueprint, and the zookeeper role HDInsight adds.
+ *
+ * What HDInsight refuses of a well-formed body (cluster name, retired versions, VM sizes, password policy; see
+ * shared/domain/azureRules.ts) answers 400 with the spec's flat `ErrorResponse` (`{ code, message }`, no `error`
+ * wrapper: cluster.json's default response), code `BadRequest`, as the resource provider sends it.
  */
 export const hdinsightApiVersion = '2021-06-01';
 
@@ -86,6 +98,28 @@ function validate(body: Json): string[] {
   return problems;
 }
 
+function refuse(body: Json, identity: { name: string }): CannedResponse | undefined {
+  const properties = object(body.properties) ?? {};
+  const definition = object(properties.clusterDefinition) ?? {};
+  const spark = object(definition.componentVersion)?.Spark;
+  const gateway = object(object(definition.configurations)?.gateway) ?? {};
+  const problems = [
+    ...hdinsightClusterNameProblems(identity.name, 'name'),
+    ...hdinsightVersionProblems(String(properties.clusterVersion), typeof spark === 'string' ? spark : undefined, 'properties'),
+    ...hdinsightPasswordProblems(String(gateway['restAuthCredential.password']), 'restAuthCredential.password'),
+  ];
+  (object(properties.computeProfile)?.roles as unknown[]).forEach((entry, i) => {
+    const role = object(entry) ?? {};
+    const at = `properties.computeProfile.roles[${i}]`;
+    if (role.name === 'headnode' || role.name === 'workernode')
+      problems.push(...hdinsightVmSizeProblems(role.name, String(object(role.hardwareProfile)?.vmSize), `${at}.hardwareProfile.vmSize`));
+    const linux = object(object(role.osProfile)?.linuxOperatingSystemProfile);
+    if (text(linux?.password))
+      problems.push(...hdinsightPasswordProblems(linux.password, `${at}.osProfile.linuxOperatingSystemProfile.password`));
+  });
+  return problems.length > 0 ? { status: 400, body: { code: 'BadRequest', message: problems.join(' ') } } : undefined;
+}
+
 /** The roles as GET returns them: without passwords. */
 function publicRoles(roles: unknown[]): Json[] {
   return roles.map((role) => {
@@ -93,6 +127,20 @@ function publicRoles(roles: unknown[]): Json[] {
     const linux = object(object(r.osProfile)?.linuxOperatingSystemProfile) ?? {};
     return { ...r, osProfile: { linuxOperatingSystemProfile: { username: linux.username } } };
   });
+}
+
+/** HDInsight runs three zookeeper nodes in every Spark cluster; GET lists them with the roles asked for. */
+function withZookeeper(roles: Json[]): Json[] {
+  const username = object(object(roles[0]?.osProfile)?.linuxOperatingSystemProfile)?.username;
+  return [
+    ...roles,
+    {
+      name: 'zookeepernode',
+      targetInstanceCount: 3,
+      hardwareProfile: { vmSize: 'Standard_A2_v2' },
+      osProfile: { linuxOperatingSystemProfile: { username } },
+    },
+  ];
 }
 
 /** The HDInsight clusters provider; `provisionMs` is how long a create takes (real clusters: 15–25 minutes). */
@@ -104,6 +152,7 @@ export function hdinsightClusters(opts: { provisionMs?: number; deleteMs?: numbe
     type: 'clusters',
     apiVersions: [hdinsightApiVersion],
     validate,
+    refuse,
     accept(body, identity) {
       const properties = object(body.properties) ?? {};
       const definition = object(properties.clusterDefinition) ?? {};
@@ -112,7 +161,13 @@ export function hdinsightClusters(opts: { provisionMs?: number; deleteMs?: numbe
         username: String(gateway['restAuthCredential.username']),
         password: String(gateway['restAuthCredential.password']),
       };
-      const publicDefinition = Object.fromEntries(Object.entries(definition).filter(([name]) => name !== 'configurations'));
+      const version = String(properties.clusterVersion);
+      const fullVersion = hdinsightFullVersion[version] ?? version;
+      const publicDefinition = {
+        ...Object.fromEntries(Object.entries(definition).filter(([name]) => name !== 'configurations')),
+        blueprint: `https://blueprints.azurehdinsight.net/${String(definition.kind).toLowerCase()}-${fullVersion}.json`,
+        kind: String(definition.kind).toUpperCase(),
+      };
       return {
         hidden,
         resource: {
@@ -122,11 +177,11 @@ export function hdinsightClusters(opts: { provisionMs?: number; deleteMs?: numbe
           identity: body.identity,
           etag: identity.name,
           properties: {
-            clusterVersion: properties.clusterVersion,
+            clusterVersion: fullVersion,
             osType: properties.osType,
             tier: properties.tier ?? 'Standard',
             clusterDefinition: publicDefinition,
-            computeProfile: { roles: publicRoles(object(properties.computeProfile)?.roles as unknown[]) },
+            computeProfile: { roles: withZookeeper(publicRoles(object(properties.computeProfile)?.roles as unknown[])) },
             storageProfile: properties.storageProfile,
             createdDate: new Date().toISOString(),
             connectivityEndpoints: [

@@ -5,13 +5,15 @@ import https from 'node:https';
 import net, { AddressInfo } from 'node:net';
 import { loopbackTls } from './loopbackTls';
 import { deploymentProblems, serviceProblems } from './kubernetesObjects';
+import { actionOf, AksRoleAssignment, forbiddenMessage } from './kubernetesRbac';
 import { readRequestBody } from './requestBody';
 
 type Json = Record<string, unknown>;
 
 export interface KubernetesFakeOptions {
-  /** The only bearer token accepted. */
+  /** The deployer's bearer token; its principal holds `tokenRole` (default: RBAC Writer on the whole cluster). */
   token: string;
+  tokenRole?: AksRoleAssignment;
   /** The compiled model server the pods run (`dist/scoring/main.js`). */
   scorerEntry: string;
   /** Azurite access for the pods (in AKS the workload identity reads the package). */
@@ -75,6 +77,8 @@ const containerOf = (template: Json): Json => ((object(template.spec).containers
  * keeps the old pod serving until the new one is ready, then stops it, and a pod not ready within the progress
  * deadline fails the rollout (`ProgressDeadlineExceeded`). A LoadBalancer Service is a TCP proxy on loopback to the
  * ready pod its selector picks; its ingress IP and port are the proxy's. Fault: `neverReady` (the next pod never answers).
+ * Authorization is Azure RBAC's (kubernetesRbac.ts): each token maps to a principal's role assignments, and a write
+ * to a namespace the role does not cover answers 403 Forbidden.
  */
 export class KubernetesFake {
   readonly requests: KubernetesRequest[] = [];
@@ -82,10 +86,12 @@ export class KubernetesFake {
   readonly #services = new Map<string, Service>();
   readonly #server: https.Server;
   readonly #timer: NodeJS.Timeout;
+  readonly #assignments = new Map<string, AksRoleAssignment[]>();
   #neverReady = 0;
   #url = '';
 
   constructor(private readonly opts: KubernetesFakeOptions) {
+    this.#assignments.set(opts.token, [opts.tokenRole ?? { principal: 'canopy-workload', role: 'Azure Kubernetes Service RBAC Writer' }]);
     this.#server = https.createServer(loopbackTls(), (req, res) => void this.#serve(req, res));
     this.#timer = setInterval(() => this.#reconcile(), 100);
     this.#timer.unref();
@@ -129,6 +135,11 @@ export class KubernetesFake {
     ].join('\n');
   }
 
+  /** Accepts `token` as a principal with these role assignments (none: authenticated, allowed nothing). */
+  assignRoles(token: string, assignments: AksRoleAssignment[]): void {
+    this.#assignments.set(token, assignments);
+  }
+
   /** The next `count` pods started never become ready. */
   neverReady(count = 1): void {
     this.#neverReady += count;
@@ -150,7 +161,11 @@ export class KubernetesFake {
     let status = 200;
     let body: unknown;
     try {
-      if (req.headers.authorization !== `Bearer ${this.opts.token}`) throw new KubeError(401, 'Unauthorized', 'Unauthorized');
+      const assignments = this.#assignments.get(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (!req.headers.authorization?.startsWith('Bearer ') || !assignments) throw new KubeError(401, 'Unauthorized', 'Unauthorized');
+      const action = actionOf(entry.method, url.pathname);
+      const forbidden = action && forbiddenMessage(assignments, action);
+      if (forbidden) throw new KubeError(403, 'Forbidden', forbidden);
       [status, body] = this.#route(entry.method, url, object(json));
     } catch (err) {
       if (!(err instanceof KubeError)) throw err;

@@ -16,6 +16,11 @@ import { readRequestBody } from './requestBody';
  * duplicate name or a POST/DELETE without `X-Requested-By` (HDInsight's CSRF protection), 401 without the cluster's
  * gateway credentials (basic auth). The job file and its abfs inputs must exist in the cluster storage (Azurite under
  * `account`), and a runner runs the batch: local Spark for real, or recorded outcomes.
+ *
+ * As Livy 0.7 does (server/.../SessionManager.scala, SessionServlet.scala): a finished batch is forgotten
+ * `livy.server.session.state-retain.sec` after it ended (600 s by default; `stateRetainMs` here) and at once after
+ * DELETE — both then answer 404; a log page is `{ id, from, total, log }`, the last `size` (default 100, negative: all)
+ * lines without `from`, the lines being `stdout: `, the driver's stdout, `\nstderr: `, its stderr, `\nYARN Diagnostics: `.
  */
 export interface LivyFakeOptions {
   /** The gateway credentials of a running cluster; undefined when there is no such (running) cluster. */
@@ -24,6 +29,8 @@ export interface LivyFakeOptions {
   /** The cluster storage: abfs paths `abfs://<container>@<account>.dfs.core.windows.net/<name>` are read here. */
   storage: BlobStore;
   account: string;
+  /** How long a finished batch is kept (livy.server.session.state-retain.sec); default 600 s. */
+  stateRetainMs?: number;
 }
 
 export interface LoggedLivyRequest {
@@ -41,7 +48,12 @@ interface Batch {
   state: BatchState | 'not_started';
   log: string[];
   ended: boolean;
+  endedAt?: number;
 }
+
+const defaultStateRetainMs = 600_000;
+const stateCheckMs = 1000;
+const livyLog = (stdout: string[], stderr: string[]): string[] => ['stdout: ', ...stdout, '\nstderr: ', ...stderr, '\nYARN Diagnostics: '];
 
 const jobs: readonly SparkJob[] = ['image_train', 'workload_etl', 'workload_train', 'batch_score'];
 
@@ -58,12 +70,24 @@ export class LivyFake {
   readonly requests: LoggedLivyRequest[] = [];
   readonly #batches: Batch[] = [];
   readonly #server: https.Server;
+  readonly #stateCheck: NodeJS.Timeout;
+  #nextId = 0;
+  #retainMs: number;
   #url = '';
 
   constructor(private readonly opts: LivyFakeOptions) {
     this.#server = https.createServer(loopbackTls(), (req, res) => {
       this.#serve(req, res).catch((err: Error) => send(res, 500, { msg: err.message }));
     });
+    // Livy follows its batches' YARN state on its own, so a batch ends (and its retain time runs) unpolled.
+    this.#stateCheck = setInterval(() => void this.#collectGarbage().catch(() => undefined), stateCheckMs);
+    this.#stateCheck.unref();
+    this.#retainMs = opts.stateRetainMs ?? defaultStateRetainMs;
+  }
+
+  /** Sets livy.server.session.state-retain.sec (in ms), e.g. for a test of a batch forgotten before its next poll. */
+  retainFinishedBatchesFor(ms: number): void {
+    this.#retainMs = ms;
   }
 
   /** The Livy endpoint template with `{cluster}`, for CANOPY_LIVY_ENDPOINT. */
@@ -81,12 +105,14 @@ export class LivyFake {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#stateCheck);
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
   /** The batches submitted to a cluster, with their current state. */
   async batches(cluster: string): Promise<{ id: number; name?: string; state: string; job: LivyJob }[]> {
+    await this.#collectGarbage();
     const mine = this.#batches.filter((b) => b.cluster === cluster);
     for (const batch of mine) await this.#refresh(batch);
     return mine.map((b) => ({ id: b.id, name: b.name, state: b.state, job: b.job }));
@@ -128,6 +154,7 @@ export class LivyFake {
     if (req.headers.authorization !== expected) throw new LivyError(401, 'Unauthorized: the gateway credentials are missing or wrong.');
     if (method !== 'GET' && !req.headers['x-requested-by']) throw new LivyError(400, 'Missing Required Header for CSRF protection.');
     const [, cluster, idText, sub] = match;
+    await this.#collectGarbage();
     if (!idText) {
       if (method === 'POST') return this.#submit(cluster, body);
       if (method !== 'GET') throw new LivyError(405, `${method} is not allowed on /batches`);
@@ -141,22 +168,19 @@ export class LivyFake {
     if (!batch) throw new LivyError(404, `Session '${idText}' not found.`);
     if (method === 'DELETE' && !sub) {
       await this.#refresh(batch);
-      if (!batch.ended) {
-        await this.opts.runner.kill(batch.job);
-        batch.state = 'killed';
-        batch.ended = true;
-      }
+      if (!batch.ended) await this.opts.runner.kill(batch.job);
+      this.#batches.splice(this.#batches.indexOf(batch), 1);
       return { status: 200, body: { msg: 'deleted' } };
     }
     if (method !== 'GET') throw new LivyError(405, `${method} is not allowed here`);
     await this.#refresh(batch);
     if (sub === 'state') return { status: 200, body: { id: batch.id, state: batch.state } };
     if (sub === 'log') {
-      const size = Number(url.searchParams.get('size') ?? 100);
-      // Without `from`, Livy answers the last `size` lines.
-      const from = url.searchParams.has('from') ? Number(url.searchParams.get('from')) : Math.max(0, batch.log.length - size);
-      const log = batch.log.slice(from, from + size);
-      return { status: 200, body: { id: batch.id, from, size: log.length, total: batch.log.length, log } };
+      const asked = Number(url.searchParams.get('size') ?? 100);
+      const size = asked < 0 ? batch.log.length : asked;
+      const askedFrom = Number(url.searchParams.get('from') ?? -1);
+      const from = askedFrom < 0 ? Math.max(0, batch.log.length - size) : askedFrom;
+      return { status: 200, body: { id: batch.id, from, total: batch.log.length, log: batch.log.slice(from, from + size) } };
     }
     return { status: 200, body: view(batch) };
   }
@@ -168,7 +192,7 @@ export class LivyFake {
     if (name && this.#batches.some((b) => b.cluster === cluster && b.name === name && !b.ended))
       throw new LivyError(400, `Duplicate session name: ${name}`);
     const args = Array.isArray(request.args) ? request.args.map(String) : [];
-    const id = this.#batches.length;
+    const id = this.#nextId++;
     const job = await this.#parseJob(
       cluster,
       String(id),
@@ -181,7 +205,8 @@ export class LivyFake {
     if (job.problem) {
       batch.state = 'dead';
       batch.ended = true;
-      batch.log = ['stdout: ', `stderr: ${job.problem}`];
+      batch.endedAt = Date.now();
+      batch.log = livyLog([], [job.problem]);
     } else await this.opts.runner.start(batch.job);
     return { status: 201, body: view(batch), headers: { location: `/batches/${id}` } };
   }
@@ -237,8 +262,19 @@ export class LivyFake {
     if (batch.ended) return;
     const status = await this.opts.runner.status(batch.job);
     batch.state = status.state;
-    if (status.log) batch.log = ['stdout: ', ...status.log.split('\n').map((line) => `stderr: ${line}`)];
+    if (status.log) batch.log = livyLog([], status.log.split('\n'));
     batch.ended = ['success', 'dead', 'killed'].includes(status.state);
+    if (batch.ended) batch.endedAt = Date.now();
+  }
+
+  /** Forgets the batches that ended longer ago than the retain time. */
+  async #collectGarbage(): Promise<void> {
+    for (const batch of this.#batches) await this.#refresh(batch);
+    const now = Date.now();
+    for (let i = this.#batches.length - 1; i >= 0; i--) {
+      const endedAt = this.#batches[i].endedAt;
+      if (endedAt !== undefined && now - endedAt >= this.#retainMs) this.#batches.splice(i, 1);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 import Ajv, { ErrorObject } from 'ajv';
+import { azureSpecProblems } from './azureRules';
 import { parseSchedule } from './schedule';
 
 export type Scenario = 'image-classification' | 'tabular-classification';
-export type ClassifierType = 'logistic_regression' | 'random_forest' | 'linear_svm';
+export type ClassifierType = 'logistic_regression' | 'random_forest' | 'linear_svm' | 'multilayer_perceptron' | 'gradient_boosted_trees';
 export type SelectionMetric = 'accuracy' | 'classAverageAccuracy' | 'macroRocAuc';
 export type ComputeTargetKind = 'local-spark' | 'hdinsight';
 export type DeploymentTargetKind = 'local' | 'aci' | 'aks';
@@ -140,7 +141,7 @@ export const pipelineSpecSchema = {
             additionalProperties: false,
             required: ['type'],
             properties: {
-              type: { enum: ['logistic_regression', 'random_forest', 'linear_svm'] },
+              type: { enum: ['logistic_regression', 'random_forest', 'linear_svm', 'multilayer_perceptron', 'gradient_boosted_trees'] },
               grid: {
                 type: 'object',
                 default: {},
@@ -233,5 +234,6 @@ export function validatePipelineSpec(input: unknown, countCandidates: (spec: Pip
   if (spec.compute.existingCluster && spec.compute.target !== 'hdinsight') {
     problems.push('compute.existingCluster: only an hdinsight target attaches an existing cluster');
   }
+  problems.push(...azureSpecProblems(spec));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };
 }

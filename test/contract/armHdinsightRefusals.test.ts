@@ -1,8 +1,8 @@
 import https from 'node:https';
-import { HDInsightManagementClient } from '@azure/arm-hdinsight';
+import { ClusterCreateParametersExtended, HDInsightManagementClient } from '@azure/arm-hdinsight';
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { hdinsightClusters, hdinsightCreateRefusals } from '../../devhost/azureFakes/hdinsightClusters';
-import { HdinsightComputeTarget } from '../../shared/adapters/azure/hdinsightComputeTarget';
+import { HdinsightComputeTarget, HdinsightDeps } from '../../shared/adapters/azure/hdinsightComputeTarget';
 import { AzureResourcesConfig } from '../../shared/config';
 import { CanopyError } from '../../shared/errors';
 import { BlobStore } from '../../shared/ports/blobStore';
@@ -39,35 +39,36 @@ const unusedStore = new Proxy({} as BlobStore, {
   get: (_target, method) => () => Promise.reject(new Error(`unexpected storage call ${String(method)}`)),
 });
 
+function targetWith(fake: ArmFake, clusters: HdinsightDeps['clusters'], gatewayPassword = 'Fake-Passw0rd!'): HdinsightComputeTarget {
+  return new HdinsightComputeTarget({
+    azure: azureConfig(fake.url),
+    clusters,
+    livy: () => {
+      throw new Error('unexpected Livy call');
+    },
+    gatewayPassword: async () => gatewayPassword,
+    data: unusedStore,
+    clusterStorage: unusedStore,
+    jobsDir: '/nonexistent',
+    modelsDir: '/nonexistent',
+  });
+}
+
 describe('HDInsight cluster creates that Azure refuses', () => {
   let fake: ArmFake;
   let target: HdinsightComputeTarget;
+  let sdk: HDInsightManagementClient;
 
   beforeAll(async () => {
     fake = await new ArmFake({ token, subscriptionId, resourceGroups: [resourceGroup], pollAfterSeconds: 0 })
       .register(hdinsightClusters({ provisionMs: 200, deleteMs: 100 }))
       .listen();
-    const sdk = new HDInsightManagementClient(
-      { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) },
-      subscriptionId,
-      {
-        endpoint: fake.url,
-        credentialScopes: ['https://management.azure.com/.default'],
-        agent: new https.Agent({ rejectUnauthorized: false }),
-      },
-    );
-    target = new HdinsightComputeTarget({
-      azure: azureConfig(fake.url),
-      clusters: sdk.clusters,
-      livy: () => {
-        throw new Error('unexpected Livy call');
-      },
-      gatewayPassword: async () => 'Fake-Passw0rd!',
-      data: unusedStore,
-      clusterStorage: unusedStore,
-      jobsDir: '/nonexistent',
-      modelsDir: '/nonexistent',
+    sdk = new HDInsightManagementClient({ getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) }, subscriptionId, {
+      endpoint: fake.url,
+      credentialScopes: ['https://management.azure.com/.default'],
+      agent: new https.Agent({ rejectUnauthorized: false }),
     });
+    target = targetWith(fake, sdk.clusters);
   });
   afterAll(() => fake.close());
 
@@ -129,6 +130,146 @@ describe('HDInsight cluster creates that Azure refuses', () => {
       code: 'ARM.BAD_REQUEST',
       transient: false,
       message: 'The request content was invalid: location is required',
+    });
+  });
+
+  describe('what HDInsight itself refuses of a well-formed create (names, versions, VM sizes, password policy)', () => {
+    let template: ClusterCreateParametersExtended;
+    interface WireRole {
+      hardwareProfile: { vmSize: string };
+      osProfile: { linuxOperatingSystemProfile: { password?: string } };
+    }
+    interface Mutable {
+      properties: {
+        clusterVersion: string;
+        clusterDefinition: { componentVersion?: Record<string, string>; configurations: { gateway: Record<string, unknown> } };
+        computeProfile: { roles: WireRole[] };
+      };
+    }
+
+    beforeAll(async () => {
+      await target.beginCreateCluster(cluster('canopy-template'));
+      template = fake.requestsTo('PUT', '/clusters/canopy-template')[0].body as ClusterCreateParametersExtended;
+    });
+
+    async function refusedBody(name: string, change: (body: Mutable) => void): Promise<{ code: string; message: string }> {
+      const body = structuredClone(template) as unknown as Mutable;
+      change(body);
+      const err: unknown = await sdk.clusters.beginCreate(resourceGroup, name, body as ClusterCreateParametersExtended).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(err).toMatchObject({ statusCode: 400, code: 'BadRequest' });
+      // The 2021-06-01 spec's ErrorResponse is flat: `{ code, message }` without ARM's `error` wrapper.
+      const answered = JSON.parse((err as { response: { bodyAsText: string } }).response.bodyAsText) as Record<string, unknown>;
+      expect(Object.keys(answered).sort()).toEqual(['code', 'message']);
+      expect(fake.resource(fake.resourceId(resourceGroup, 'Microsoft.HDInsight/clusters', name))).toBeUndefined();
+      return answered as { code: string; message: string };
+    }
+
+    const roles = (body: Mutable) => body.properties.computeProfile.roles;
+
+    it('refuses a cluster name with an underscore or a trailing hyphen', async () => {
+      for (const name of ['canopy_x', 'canopy-x-'])
+        expect((await refusedBody(name, () => undefined)).message).toMatch(
+          /^name: an HDInsight cluster name has 3–59 letters, digits and hyphens/,
+        );
+    });
+
+    it('refuses a retired cluster version and a Spark version 5.1 does not offer', async () => {
+      expect((await refusedBody('canopy-old', (b) => (b.properties.clusterVersion = '3.6'))).message).toBe(
+        'properties.clusterVersion: HDInsight 3.6 is retired or unknown; supported: 5.1, 4.0',
+      );
+      expect((await refusedBody('canopy-spark', (b) => (b.properties.clusterDefinition.componentVersion = { Spark: '2.4' }))).message).toBe(
+        'properties.componentVersion.Spark: HDInsight 5.1 offers Spark 3.3, not 2.4',
+      );
+    });
+
+    it('refuses an unknown VM size and a head node too small', async () => {
+      const message = (
+        await refusedBody('canopy-sizes', (b) => {
+          roles(b)[0].hardwareProfile.vmSize = 'Standard_D4_v2';
+          roles(b)[1].hardwareProfile.vmSize = 'Standard_B1s';
+        })
+      ).message;
+      expect(message).toContain(
+        'properties.computeProfile.roles[0].hardwareProfile.vmSize: Standard_D4_v2 is too small for an HDInsight head node',
+      );
+      expect(message).toContain(
+        'properties.computeProfile.roles[1].hardwareProfile.vmSize: Standard_B1s is not a VM size HDInsight offers',
+      );
+    });
+
+    it('refuses a gateway or SSH password that fails the complexity policy', async () => {
+      const gateway = await refusedBody('canopy-gw', (b) => {
+        b.properties.clusterDefinition.configurations.gateway['restAuthCredential.password'] = 'password';
+      });
+      expect(gateway.message).toBe(
+        'restAuthCredential.password: the HDInsight password policy needs at least 10 characters, a digit, an upper-case letter, a non-alphanumeric character',
+      );
+      const ssh = await refusedBody('canopy-ssh', (b) => {
+        roles(b)[1].osProfile.linuxOperatingSystemProfile.password = 'Passw0rd-with-"quote"';
+      });
+      expect(ssh.message).toBe(
+        `properties.computeProfile.roles[1].osProfile.linuxOperatingSystemProfile.password: an HDInsight password must not contain ' " \` or \\`,
+      );
+    });
+
+    it('answers GET as Azure does: the full 5.1 version, kind SPARK with its blueprint, and the zookeeper role', async () => {
+      const got = await sdk.clusters.get(resourceGroup, 'canopy-template');
+      expect(got.properties?.clusterVersion).toBe('5.1.3000.0');
+      expect(got.properties?.clusterDefinition).toMatchObject({
+        kind: 'SPARK',
+        componentVersion: { Spark: '3.3' },
+        blueprint: 'https://blueprints.azurehdinsight.net/spark-5.1.3000.0.json',
+      });
+      expect(got.properties?.computeProfile?.roles?.map((r) => [r.name, r.targetInstanceCount])).toEqual([
+        ['headnode', 2],
+        ['workernode', 3],
+        ['zookeepernode', 3],
+      ]);
+    });
+  });
+
+  describe('the adapter refuses before Azure is asked', () => {
+    it('a head node HDInsight refuses, or a bad cluster name: SPEC.INVALID naming the field and rule, no PUT', async () => {
+      await expect(target.beginCreateCluster({ ...cluster('canopy-small-head'), headVmSize: 'Standard_D4_v2' })).rejects.toMatchObject({
+        code: 'SPEC.INVALID',
+        transient: false,
+        details: { problems: [expect.stringMatching(/^compute\.headVmSize: Standard_D4_v2 is too small/)] },
+      });
+      await expect(target.beginCreateCluster(cluster('canopy_underscore'))).rejects.toMatchObject({ code: 'SPEC.INVALID' });
+      expect(fake.requestsTo('PUT', '/clusters/canopy-small-head')).toEqual([]);
+      expect(fake.requestsTo('PUT', '/clusters/canopy_underscore')).toEqual([]);
+    });
+
+    it('a gateway password that fails the policy: CONFIG.INVALID, no PUT', async () => {
+      const weak = targetWith(fake, sdk.clusters, 'password123');
+      await expect(weak.beginCreateCluster(cluster('canopy-weak'))).rejects.toMatchObject({
+        code: 'CONFIG.INVALID',
+        message: 'gateway password (secret unused): the HDInsight password policy needs an upper-case letter, a non-alphanumeric character',
+      });
+      expect(fake.requestsTo('PUT', '/clusters/canopy-weak')).toEqual([]);
+    });
+  });
+
+  it('ends the wait on every terminal state: Canceled and TimedOut are failed, with the state named', async () => {
+    const answering = (properties: Record<string, unknown>) =>
+      targetWith(fake, {
+        get: async () => ({ tags: {}, properties }),
+        beginCreate: () => Promise.reject(new Error('unexpected create')),
+        beginDelete: () => Promise.reject(new Error('unexpected delete')),
+      } as unknown as HdinsightDeps['clusters']);
+    expect(await answering({ provisioningState: 'Canceled', clusterState: 'Accepted' }).getCluster('c')).toEqual({
+      state: 'failed',
+      error: 'cluster c was canceled (Accepted)',
+    });
+    expect(await answering({ provisioningState: 'InProgress', clusterState: 'TimedOut' }).getCluster('c')).toEqual({
+      state: 'failed',
+      error: 'cluster c failed (TimedOut)',
+    });
+    expect(await answering({ provisioningState: 'InProgress', clusterState: 'AzureVMConfiguration' }).getCluster('c')).toEqual({
+      state: 'creating',
     });
   });
 });

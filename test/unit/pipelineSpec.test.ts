@@ -1,7 +1,8 @@
-import { candidateGrid } from '../../shared/domain/candidateGrid';
-import { maxCandidates, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { candidateCount, candidateGrid } from '../../shared/domain/candidateGrid';
+import { maxCandidates, PipelineSpec, validatePipelineSpec } from '../../shared/domain/pipelineSpec';
+import { requireValidSpec } from '../../shared/usecases/startRun';
 
-const count = (s: Parameters<typeof candidateGrid>[0]) => candidateGrid(s).length;
+const count = candidateCount;
 const minimal = {
   name: 'fashion-demo',
   scenario: 'image-classification',
@@ -49,7 +50,7 @@ describe('pipeline spec', () => {
         'data.source.container is required',
         'data.source.prefix must match pattern "^(?:[^/].*/)?$"',
         'sampleFraction must be > 0',
-        'candidates.classifiers.0.type must be one of "logistic_regression", "random_forest", "linear_svm"',
+        'candidates.classifiers.0.type must be one of "logistic_regression", "random_forest", "linear_svm", "multilayer_perceptron", "gradient_boosted_trees"',
         'candidates.classifiers.0.grid.depth must NOT have fewer than 1 items',
       ]),
     );
@@ -109,5 +110,55 @@ describe('candidate grid', () => {
     expect(new Set(grid.map((c) => c.id)).size).toBe(6);
     expect(grid[0].id).toMatch(/^lr-squeezenet11-[0-9a-f]{8}$/);
     expect(candidateGrid(result.spec).map((c) => c.id)).toEqual(grid.map((c) => c.id));
+  });
+
+  it('offers the multilayer perceptron and gradient-boosted trees, for images and tables', () => {
+    const classifiers = [
+      { type: 'multilayer_perceptron', grid: { hiddenUnits: [64, 128], maxIter: [100] } },
+      { type: 'gradient_boosted_trees', grid: { maxIter: [20], maxDepth: [5] } },
+    ];
+    for (const scenario of ['image-classification', 'tabular-classification']) {
+      const result = validatePipelineSpec({ ...minimal, scenario, candidates: { classifiers } }, count);
+      if (!result.ok) throw new Error(result.problems.join());
+      const grid = candidateGrid(result.spec);
+      expect(grid.map((c) => [c.classifier, c.params])).toEqual([
+        ['multilayer_perceptron', { hiddenUnits: 64, maxIter: 100 }],
+        ['multilayer_perceptron', { hiddenUnits: 128, maxIter: 100 }],
+        ['gradient_boosted_trees', { maxDepth: 5, maxIter: 20 }],
+      ]);
+      expect(grid[0].id).toMatch(/^mlp-/);
+      expect(grid[2].id).toMatch(/^gbt-/);
+    }
+  });
+
+  it('counts a grid of 10^8 combinations by its factors and refuses it in milliseconds, memory flat', () => {
+    const eightFactorsOfTen = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((k) => [k, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]));
+    const hostile = { ...minimal, candidates: { classifiers: [{ type: 'logistic_regression', grid: eightFactorsOfTen }] } };
+    expect(JSON.stringify(hostile).length).toBeLessThan(1000);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    let refusal: unknown;
+    try {
+      requireValidSpec(hostile);
+    } catch (err) {
+      refusal = err;
+    }
+    const elapsedMs = performance.now() - started;
+    expect(refusal).toMatchObject({ code: 'SPEC.INVALID', transient: false });
+    expect((refusal as { details: { problems: string[] } }).details.problems).toContain(
+      `candidates: the grid has 100000000 candidates; at most ${maxCandidates} are allowed`,
+    );
+    expect(elapsedMs).toBeLessThan(200);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('never expands a grid past the limit, even when handed an unchecked spec', () => {
+    const tenValues = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const unchecked = {
+      ...minimal,
+      candidates: { featurizers: ['squeezenet1.1'], classifiers: [{ type: 'logistic_regression', grid: { a: tenValues, b: tenValues } }] },
+    } as unknown as PipelineSpec;
+    expect(candidateCount(unchecked)).toBe(100);
+    expect(() => candidateGrid(unchecked)).toThrow(expect.objectContaining({ code: 'SPEC.INVALID' }));
   });
 });

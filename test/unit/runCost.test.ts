@@ -37,8 +37,8 @@ describe('what a run costs', () => {
     expect(computeNodes(spec)).toBe(18);
     expect(computeCostPerHour(spec, prices)).toBeCloseTo(2 * 0.58 + 16 * 1.16, 6);
     expect(computeCostPerHour(spec, { ...prices, Standard_D13_v2: 1 })).toBeCloseTo(2 * 0.58 + 16, 6);
-    expect(() => computeCostPerHour(specWith({ target: 'hdinsight', workerVmSize: 'Standard_Z9_v9' }), prices)).toThrow(
-      /no price for VM size Standard_Z9_v9/,
+    expect(() => computeCostPerHour(specWith({ target: 'hdinsight', workerVmSize: 'Standard_E96a_v4' }), prices)).toThrow(
+      /no price for VM size Standard_E96a_v4/,
     );
   });
 

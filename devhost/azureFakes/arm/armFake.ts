@@ -241,6 +241,8 @@ export class ArmFake {
         message: `The request content was invalid: ${problems.join('; ')}`,
         details: problems.map((message) => ({ code: 'InvalidRequestContent', message })),
       });
+    const refused = definition.refuse?.(body as Record<string, unknown>, identity);
+    if (refused) return refused;
     const existing = this.#store.get(key);
     if (existing) return { status: 200, body: existing.resource };
     const accepted = definition.accept(body as Record<string, unknown>, identity);

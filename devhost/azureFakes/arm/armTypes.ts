@@ -1,3 +1,5 @@
+import type { CannedResponse } from './faults';
+
 /** An ARM resource as the fake stores and returns it. */
 export interface ArmResource {
   id: string;
@@ -45,6 +47,11 @@ export interface ResourceTypeDefinition {
   apiVersions: readonly string[];
   /** Problems with a PUT body (spec-required fields, values); any problem answers 400 `InvalidRequestContent`. */
   validate(body: Record<string, unknown>): string[];
+  /**
+   * What the provider itself refuses of a well-formed body (names, versions, sizes, policies), answered with its own
+   * status, error code and body shape; undefined when it accepts.
+   */
+  refuse?(body: Record<string, unknown>, identity: { id: string; name: string; type: string }): CannedResponse | undefined;
   /**
    * The resource as stored from a valid PUT body, with write-only fields (passwords) left out as Azure does; `hidden`
    * keeps what only the fake itself needs later (e.g. the gateway credentials the Livy fake checks).

@@ -1,5 +1,13 @@
 import { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { AzureResourcesConfig } from '../../config';
+import {
+  AciLimits,
+  aciResourceProblems,
+  containerGroupNameProblems,
+  defaultAciLimits,
+  dnsNameLabelProblems,
+} from '../../domain/azureRules';
+import { permanent } from '../../errors';
 import { Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
 import { scorerContainerSpec, scorerPort } from './scorerContainer';
 import { probeHealth } from './scorerHealth';
@@ -30,6 +38,7 @@ function registryOf(image: string): string | undefined {
 export class AciDeployer implements Deployer {
   readonly kind = 'aci';
   readonly #maxRestarts: number;
+  #limits?: Promise<AciLimits>;
 
   constructor(
     private readonly azure: AzureResourcesConfig,
@@ -47,6 +56,13 @@ export class AciDeployer implements Deployer {
     });
     // An activity that runs twice finds its group; one that failed or is being deleted is not resurrected here.
     if (existing) return;
+    const problems = [
+      ...containerGroupNameProblems(request.name, 'deployment name'),
+      ...dnsNameLabelProblems(request.name, 'deployment name (DNS label)'),
+      ...aciResourceProblems(request, await this.#regionLimits(), 'deployment'),
+    ];
+    if (problems.length > 0)
+      throw permanent('SPEC.INVALID', `Azure Container Instances would refuse ${request.name}: ${problems.join('; ')}`, { problems });
     const container = scorerContainerSpec(this.azure, request);
     const definition: ContainerGroup = {
       location: this.azure.location,
@@ -98,7 +114,11 @@ export class AciDeployer implements Deployer {
     if (provisioning === 'Deleting') return { state: 'deleted' };
     const endpoint = this.#endpoint(group);
     if (provisioning === 'Failed' || provisioning === 'Canceled') {
-      const events = (group.instanceView?.events ?? []).map((e) => e.message).filter(Boolean);
+      // Pull and start failures are events of the containers' instance views; the group's own carry ARM's failures.
+      const events = [...(group.instanceView?.events ?? []), ...group.containers.flatMap((c) => c.instanceView?.events ?? [])]
+        .filter((e) => e.type !== 'Normal')
+        .map((e) => e.message)
+        .filter(Boolean);
       return {
         state: 'failed',
         endpoint,
@@ -127,6 +147,23 @@ export class AciDeployer implements Deployer {
     } catch (err) {
       if (!isArmNotFound(err)) throw armError(err);
     }
+  }
+
+  /** The region's ceiling for one container group, from the capabilities API (Linux, no GPU), asked once. */
+  #regionLimits(): Promise<AciLimits> {
+    this.#limits ??= (async () => {
+      const limits: AciLimits = { maxCpu: 0, maxMemoryInGB: 0 };
+      for await (const entry of this.client.location.listCapabilities(this.azure.location))
+        if (entry.osType === 'Linux' && (entry.gpu ?? 'None') === 'None' && entry.capabilities) {
+          limits.maxCpu = Math.max(limits.maxCpu, entry.capabilities.maxCpu ?? 0);
+          limits.maxMemoryInGB = Math.max(limits.maxMemoryInGB, entry.capabilities.maxMemoryInGB ?? 0);
+        }
+      return limits.maxCpu > 0 ? limits : defaultAciLimits;
+    })().catch((err: unknown) => {
+      this.#limits = undefined;
+      throw armError(err);
+    });
+    return this.#limits;
   }
 
   /** The public address: the IP, which answers as soon as the group runs (the FQDN may take longer to resolve). */

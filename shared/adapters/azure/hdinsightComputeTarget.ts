@@ -3,10 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Cluster, ClusterCreateParametersExtended, HDInsightManagementClient } from '@azure/arm-hdinsight';
 import { AzureResourcesConfig } from '../../config';
+import {
+  hdinsightClusterNameProblems,
+  hdinsightPasswordProblems,
+  hdinsightVersionProblems,
+  hdinsightVmSizeProblems,
+} from '../../domain/azureRules';
 import { canopyTags } from '../../domain/resourceTags';
 import { permanent, toCanopyError } from '../../errors';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
-import { BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
+import { BatchPartState, BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
 import { abfsUri, copyFolder } from './hdinsightStorage';
 import { JobBundle, packageZip, readJobBundle } from './hdinsightJobBundle';
 import { armCall, armError, isArmNotFound } from './armErrors';
@@ -29,6 +35,7 @@ export interface HdinsightDeps {
 
 /** HDInsight 5.1 (Spark 3.3). */
 const clusterVersion = '5.1';
+const sparkVersion = '3.3';
 const logTailLines = 40;
 const sshUser = 'canopy-ssh';
 
@@ -69,6 +76,14 @@ export class HdinsightComputeTarget implements ComputeTarget {
   }
 
   async beginCreateCluster(request: ClusterRequest): Promise<void> {
+    const problems = [
+      ...hdinsightClusterNameProblems(request.name, 'cluster name'),
+      ...hdinsightVersionProblems(clusterVersion, sparkVersion, 'cluster'),
+      ...hdinsightVmSizeProblems('headnode', request.headVmSize, 'compute.headVmSize'),
+      ...hdinsightVmSizeProblems('workernode', request.workerVmSize, 'compute.workerVmSize'),
+    ];
+    if (problems.length > 0)
+      throw permanent('SPEC.INVALID', `HDInsight would refuse cluster ${request.name}: ${problems.join('; ')}`, { problems });
     if (await this.#get(request.name)) return;
     const parameters = await this.#createParameters(request);
     await armCall(() => this.deps.clusters.beginCreate(this.#rg, request.name, parameters));
@@ -78,8 +93,14 @@ export class HdinsightComputeTarget implements ComputeTarget {
     const cluster = await this.#get(name);
     if (!cluster) return undefined;
     const { provisioningState, clusterState, errors } = cluster.properties ?? {};
-    if (provisioningState === 'Failed' || clusterState === 'Error')
-      return { state: 'failed', error: (errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') || `cluster ${name} failed` };
+    // Every terminal state but success ends the wait (2021-06-01 HDInsightClusterProvisioningState: Canceled, Failed).
+    if (provisioningState === 'Failed' || provisioningState === 'Canceled' || clusterState === 'Error' || clusterState === 'TimedOut')
+      return {
+        state: 'failed',
+        error:
+          (errors ?? []).map((e) => `${e.code}: ${e.message}`).join('; ') ||
+          `cluster ${name} ${provisioningState === 'Canceled' ? 'was canceled' : 'failed'} (${clusterState ?? provisioningState})`,
+      };
     if (provisioningState === 'Deleting' || clusterState === 'Deleting') return { state: 'deleting' };
     if (provisioningState === 'Succeeded' && clusterState === 'Running') return { state: 'running' };
     return { state: 'creating' };
@@ -123,7 +144,10 @@ export class HdinsightComputeTarget implements ComputeTarget {
     if (!/^\d+$/.test(batchId)) return undefined;
     const livy = this.deps.livy(cluster);
     const batch = await livy.get(Number(batchId));
-    if (!batch) return undefined;
+    if (!batch) {
+      const killed = await this.deps.clusterStorage.getInfo({ container: this.#container, name: this.#killMarker(cluster, batchId) });
+      return killed ? { state: 'killed' } : undefined;
+    }
     const state = toBatchState(batch.state);
     if (state === 'dead') return { state, log: (await livy.logTail(batch.id, logTailLines)).join('\n') };
     if (state !== 'success') return { state };
@@ -140,7 +164,29 @@ export class HdinsightComputeTarget implements ComputeTarget {
   async killBatch(cluster: string, batchId: string): Promise<void> {
     // Livy ids are numbers; anything else (a batch name that was never submitted here) names no Livy batch.
     if (!/^\d+$/.test(batchId)) return;
+    // Livy forgets a batch at once after DELETE; the kill is remembered next to the submission record instead.
+    if (await this.#readRecord(cluster, Number(batchId)))
+      await this.deps.clusterStorage.create(
+        { container: this.#container, name: this.#killMarker(cluster, batchId) },
+        new Date().toISOString(),
+      );
     await this.deps.livy(cluster).delete(Number(batchId));
+  }
+
+  async getBatchPart(cluster: string, batchId: string, part: string): Promise<BatchPartState | undefined> {
+    if (!/^\d+$/.test(batchId) || !/^[a-z0-9][a-z0-9._-]{0,120}$/.test(part)) return undefined;
+    const record = await this.#readRecord(cluster, Number(batchId));
+    if (!record) return undefined;
+    const from = `${record.clusterOutput}${part}/`;
+    const marker = async (name: string) => this.deps.clusterStorage.getInfo({ container: this.#container, name: `${from}${name}` });
+    const state = (await marker('_SUCCESS')) ? 'success' : (await marker('_FAILED')) ? 'failed' : undefined;
+    if (!state) return undefined;
+    await copyFolder(
+      { store: this.deps.clusterStorage, container: this.#container, prefix: from },
+      { store: this.deps.data, container: record.output.container, prefix: `${record.output.prefix}${part}/` },
+      '.canopy-copied',
+    );
+    return state;
   }
 
   outputRef(request: Pick<BatchRequest, 'output'>, file: string): BlobRef {
@@ -159,6 +205,8 @@ export class HdinsightComputeTarget implements ComputeTarget {
   async #createParameters(request: ClusterRequest): Promise<ClusterCreateParametersExtended> {
     const { azure } = this.deps;
     const password = await this.deps.gatewayPassword();
+    const problems = hdinsightPasswordProblems(password, `gateway password (secret ${azure.hdinsight.gatewayPasswordSecret})`);
+    if (problems.length > 0) throw permanent('CONFIG.INVALID', problems.join('; '), { problems });
     const linuxOperatingSystemProfile = azure.hdinsight.sshPublicKey
       ? { username: sshUser, sshProfile: { publicKeys: [{ certificateData: azure.hdinsight.sshPublicKey }] } }
       : { username: sshUser, password };
@@ -273,6 +321,10 @@ export class HdinsightComputeTarget implements ComputeTarget {
         contentType: 'application/json',
       },
     );
+  }
+
+  #killMarker(cluster: string, batchId: string): string {
+    return `batches/${cluster}/${batchId}.killed`;
   }
 
   async #readRecord(cluster: string, batchId: number): Promise<BatchRecord | undefined> {
