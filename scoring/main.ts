@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     port: values.port === undefined ? numberSetting(env, 'SCORER_PORT', 8080) : Number(values.port),
     maxRows,
     maxBodyBytes: numberSetting(env, 'SCORER_MAX_BODY_BYTES', 16 * 1024 * 1024),
+    maxBufferedBodyBytes: numberSetting(env, 'SCORER_MAX_BUFFERED_BODY_BYTES', 64 * 1024 * 1024),
     threads: numberSetting(env, 'SCORER_THREADS', 1),
     batching: {
       mode: batching,

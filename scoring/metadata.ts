@@ -27,3 +27,12 @@ export function warmUpInput(m: ModelManifest): ScoreInput {
   if (m.task === 'image-classification') return { kind: 'data', rows: [new Array<number>(28 * 28).fill(0)] };
   return { kind: 'rows', rows: [Object.fromEntries(m.model.inputs.map((i) => [i.name, i.dtype === 'string' ? '' : 0]))] };
 }
+
+/** A file URI or an absolute path on the training machine: `/metadata` answers anyone, so these stay out of it. */
+const machinePath = /^(file:|\/|[A-Za-z]:[\\/]|\\\\)/;
+
+/** The package's lineage as `/metadata` shows it: every field but those naming a training-machine path. */
+export function publicLineage(lineage: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!lineage) return undefined;
+  return Object.fromEntries(Object.entries(lineage).filter(([, value]) => typeof value !== 'string' || !machinePath.test(value)));
+}

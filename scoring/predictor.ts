@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { decodeImage, imageFromPixels, ImageInputError, RgbImage, writeTensor } from './imagePreprocessing';
+import { declaredSize, decodeImage, imageFromPixels, ImageInputError, maxPixels, RgbImage, writeTensor } from './imagePreprocessing';
 import { ModelManifest, TensorSpec } from './manifest';
 import { LoadedPackage } from './modelPackage';
 import { ScoreInput, ScoreInputError } from './scoreInput';
@@ -95,23 +95,25 @@ export class Predictor {
         'SCORE.BAD_INPUT',
         'this is an image model: send "data" (pixel rows), "images" (base64 PNG/JPEG) or a multipart upload',
       );
-    const images: RgbImage[] =
-      input.kind === 'data'
-        ? input.rows.map((row, i) => pixelRow(row, i))
-        : input.images.map(({ bytes, source }) => {
-            try {
-              return decodeImage(bytes);
-            } catch (err) {
-              if (err instanceof ImageInputError) throw new ScoreInputError(err.code, `${source}: ${err.message}`);
-              throw err;
-            }
-          });
     const p = this.manifest.preprocessing;
     if (!p) throw new Error('the package has no image preprocessing');
     const size = 3 * p.resize.height * p.resize.width;
-    const tensor = new Float32Array(images.length * size);
-    images.forEach((image, i) => writeTensor(image, p, tensor, i * size));
-    return { count: images.length, values: { [this.manifest.model.inputs[0].name]: tensor } };
+    const count = input.kind === 'data' ? input.rows.length : input.images.length;
+    const tensor = new Float32Array(count * size);
+    if (input.kind === 'data') input.rows.forEach((row, i) => writeTensor(pixelRow(row, i), p, tensor, i * size));
+    else {
+      checkRequestPixels(input.images);
+      // One decoded image alive at a time: a request costs one image's pixels, not all of them at once.
+      input.images.forEach(({ bytes, source }, i) =>
+        writeTensor(
+          atSource(source, () => decodeImage(bytes)),
+          p,
+          tensor,
+          i * size,
+        ),
+      );
+    }
+    return { count, values: { [this.manifest.model.inputs[0].name]: tensor } };
   }
 
   #encodeTabular(input: ScoreInput): EncodedRows {
@@ -134,6 +136,33 @@ export class Predictor {
     }
     return { count: rows.length, values };
   }
+}
+
+/** The most pixels one request's images may declare together: the decoding time a single request may take. */
+export const maxRequestPixels = 4 * maxPixels;
+
+/** Work on one of the request's images, its refusal named by where in the request the image was. */
+function atSource<T>(source: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof ImageInputError) throw new ScoreInputError(err.code, `${source}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Every image's header checked, and their declared pixels summed, before the first one is decoded. */
+function checkRequestPixels(images: { bytes: Buffer; source: string }[]): void {
+  let total = 0;
+  for (const { bytes, source } of images) {
+    const { width, height } = atSource(source, () => declaredSize(bytes));
+    total += width * height;
+  }
+  if (total > maxRequestPixels)
+    throw new ScoreInputError(
+      'SCORE.IMAGE_TOO_LARGE',
+      `the images declare ${total} pixels together; at most ${maxRequestPixels} are accepted per request`,
+    );
 }
 
 function pixelRow(row: (number | string)[], i: number): RgbImage {

@@ -1,8 +1,9 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import net, { AddressInfo } from 'node:net';
+import { BodyBudget } from './bodyBudget';
 import { HttpError, sendError, sendJson } from './httpError';
 import { BatchingMode, batchingEnabled, BatchingOptions, InferenceBatcher } from './inferenceBatcher';
-import { requestForms, warmUpInput } from './metadata';
+import { publicLineage, requestForms, warmUpInput } from './metadata';
 import { LoadedPackage } from './modelPackage';
 import { Predictor } from './predictor';
 import { readBody } from './requestBody';
@@ -13,6 +14,8 @@ export interface ScoringServerOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Request bodies held at once, across every request: the server's memory bound for what clients send. */
+  maxBufferedBodyBytes: number;
   maxRows: number;
   /** Model name and version reported with every prediction. */
   model: string;
@@ -30,6 +33,15 @@ interface Ready {
   batching: boolean;
 }
 
+/** The request target's path; a target no URL parser accepts is the client's fault, not the server's. */
+function pathOf(target: string): string {
+  try {
+    return new URL(target, 'http://scorer').pathname;
+  } catch {
+    throw new HttpError(400, 'SCORE.BAD_INPUT', 'the request target is not a valid path');
+  }
+}
+
 const routes: Record<string, string> = { '/health': 'GET', '/metadata': 'GET', '/score': 'POST' };
 
 /**
@@ -42,9 +54,11 @@ export class ScoringServer {
   #stopping = false;
   readonly #pending = new Set<ServerResponse>();
   readonly #server: http.Server;
+  readonly #bodies: BodyBudget;
 
   constructor(private readonly opts: ScoringServerOptions) {
     this.#server = http.createServer((req, res) => this.#onRequest(req, res));
+    this.#bodies = new BodyBudget(opts.maxBufferedBodyBytes);
   }
 
   async listen(): Promise<number> {
@@ -115,7 +129,7 @@ export class ScoringServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://scorer').pathname;
+    const path = pathOf(req.url ?? '/');
     const method = routes[path];
     if (!method) throw new HttpError(404, 'SCORE.NOT_FOUND', `no endpoint ${path}; try GET /health, GET /metadata or POST /score`);
     if (req.method !== method) throw new HttpError(405, 'SCORE.METHOD_NOT_ALLOWED', `${path} takes ${method}`, { allow: method });
@@ -124,6 +138,11 @@ export class ScoringServer {
     const ready = this.#ready;
     if (!ready) throw new HttpError(503, 'SCORE.NOT_READY', 'the model is not loaded yet');
     if (path === '/metadata') return this.#metadata(res, ready);
+    const declared = Number(req.headers['content-length']);
+    const release = this.#bodies.reserve(
+      Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, this.opts.maxBodyBytes) : this.opts.maxBodyBytes,
+    );
+    res.once('close', release);
     const input = parseScoreRequest(req.headers['content-type'], await readBody(req, this.opts.maxBodyBytes), this.opts.maxRows);
     const predictions = await ready.batcher.submit(ready.predictor.encode(input));
     sendJson(res, 200, { model: this.opts.model, version: this.opts.version, predictions });
@@ -148,7 +167,7 @@ export class ScoringServer {
       request: requestForms(m, { maxRows: this.opts.maxRows, maxBodyBytes: this.opts.maxBodyBytes }),
       preprocessing: m.preprocessing,
       metrics: m.metrics,
-      lineage: m.lineage,
+      lineage: publicLineage(m.lineage),
       createdAt: m.createdAt,
       serving: {
         batching,

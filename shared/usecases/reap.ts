@@ -5,6 +5,8 @@ import { Deployer } from '../ports/deployer';
 import { ModelRegistry } from '../ports/modelRegistry';
 import { ResourceInventory, TaggedResource } from '../ports/resourceInventory';
 import { LedgerEntry, ResourceLedger } from '../ports/resourceLedger';
+import { RunClaims } from '../ports/runClaims';
+import { RunStatus, RunStore } from '../ports/runStore';
 
 export interface ReapDeps {
   ledger: ResourceLedger;
@@ -17,10 +19,23 @@ export interface ReapDeps {
   /** Whether the orchestration that created a resource is still running (and so still owns it). */
   isInstanceLive(instanceId: string): Promise<boolean>;
   log(message: string): void;
+  /** Run records to settle: runs recorded as running whose orchestration ended without recording it. */
+  runRecords?: RunRecordsToSettle;
+}
+
+export interface RunRecordsToSettle {
+  open: Pick<RunClaims, 'listRunningRuns'>;
+  store: RunStore;
+  /** The orchestration's runtime status; undefined when the task hub has no such instance (never started, or purged). */
+  runtimeStatus(instanceId: string): Promise<string | undefined>;
+  /** Ends the run's live child orchestrations, which a terminate of the parent leaves running. */
+  terminateChildren(instanceId: string, reason: string): Promise<void>;
 }
 
 export interface ReapResult {
   checked: number;
+  /** Runs recorded as ended here, with the status recorded. */
+  settled: { instanceId: string; status: RunStatus }[];
   deleted: { id: string; reason: string }[];
   deleting: string[];
   failed: { id: string; error: string }[];
@@ -39,7 +54,8 @@ const taggedTypes: Record<string, { kind: 'cluster'; target: ComputeTargetKind }
  * never heard of. Deletion is begun and confirmed on a later pass, so the reaper never blocks on a slow delete.
  */
 export async function reapResources(deps: ReapDeps): Promise<ReapResult> {
-  const result: ReapResult = { checked: 0, deleted: [], deleting: [], failed: [] };
+  const result: ReapResult = { checked: 0, settled: [], deleted: [], deleting: [], failed: [] };
+  if (deps.runRecords) await settleEndedRuns(deps.runRecords, deps, result);
   const served = await servedDeployments(deps.registry);
   const seen = new Set<string>();
   for (const entry of await deps.ledger.listLive()) {
@@ -139,4 +155,40 @@ async function orphanedDeployment(name: string, instanceId: string, served: Set<
   if (served.has(name)) return undefined;
   if (await deps.isInstanceLive(instanceId)) return undefined;
   return `no model serves deployment ${name} and run ${instanceId} is no longer running`;
+}
+
+/** How an orchestration that no longer runs ended, for a run record still saying `running`; undefined while it is live. */
+function endedStatus(runtimeStatus: string | undefined): RunStatus | undefined {
+  if (runtimeStatus === undefined || runtimeStatus === 'Terminated') return 'terminated';
+  if (runtimeStatus === 'Failed') return 'failed';
+  return undefined;
+}
+
+/**
+ * A terminated (or crashed) orchestration runs no `finally`: its run and candidate records would say `running`
+ * for ever. They are recorded as ended here, its children are ended too, and the same pass then deletes its
+ * cluster, since its run is no longer live.
+ */
+async function settleEndedRuns(records: RunRecordsToSettle, deps: ReapDeps, result: ReapResult): Promise<void> {
+  for (const run of await records.open.listRunningRuns()) {
+    try {
+      const status = endedStatus(await records.runtimeStatus(run.instanceId));
+      if (!status) continue;
+      const endedAt = deps.now.toISOString();
+      const error = {
+        code: status === 'terminated' ? 'RUN.TERMINATED' : 'RUN.FAILED',
+        message: `the orchestration ${status === 'terminated' ? 'was terminated' : 'failed'} before recording its end`,
+      };
+      await records.terminateChildren(run.instanceId, error.message);
+      for (const candidate of await records.store.listCandidateRuns(run.pipeline, run.instanceId))
+        if (candidate.status === 'pending' || candidate.status === 'running')
+          await records.store.upsertCandidateRun({ ...candidate, status, endedAt, error: candidate.error ?? error });
+      await records.store.upsertPipelineRun({ ...run, status, endedAt, error: run.error ?? error });
+      result.settled.push({ instanceId: run.instanceId, status });
+      deps.log(`reaper: run ${run.instanceId} recorded ${status}: ${error.message}`);
+    } catch (err) {
+      result.failed.push({ id: run.instanceId, error: (err as Error).message });
+      deps.log(`reaper: could not settle run ${run.instanceId}: ${(err as Error).message}`);
+    }
+  }
 }

@@ -156,14 +156,14 @@ describe('model server with a 28×28 Fashion-MNIST image model (dist/scoring/mai
       () => postJson(scorer.baseUrl, { images: [withPngSize(shoes[0].png, 5000, 5000).toString('base64')] }),
       400,
       'SCORE.IMAGE_TOO_LARGE',
-      /images\[0\]: the PNG is 5000×5000 pixels/,
+      /images\[0\]: the image is 5000×5000 pixels/,
     ],
     [
       'a JPEG whose frame declares 5000×5000 pixels',
       () => postJson(scorer.baseUrl, { images: [withJpegSize(shoes[0].jpeg, 5000, 5000).toString('base64')] }),
       400,
       'SCORE.IMAGE_TOO_LARGE',
-      /images\[0\]: the JPEG has more than 16777216 pixels/,
+      /images\[0\]: the image is 5000×5000 pixels; at most 16777216/,
     ],
     [
       'too many rows',

@@ -4,6 +4,7 @@ import { PipelineInput, trainingPipelineName } from '../../shared/domain/pipelin
 import { validatePipelineSpec } from '../../shared/domain/pipelineSpec';
 import { CanopyError } from '../../shared/errors';
 import { OrchestrationClient, OrchestrationRuntimeStatus } from '../../shared/ports/orchestrationClient';
+import { PipelineClaim, RunClaims } from '../../shared/ports/runClaims';
 import { requireValidSpec, startPipelineRun, StartRunDeps } from '../../shared/usecases/startRun';
 
 const validated = validatePipelineSpec(
@@ -17,6 +18,22 @@ const validated = validatePipelineSpec(
 );
 if (!validated.ok) throw new Error(JSON.stringify(validated.problems));
 const stored = { name: 'fashion', version: 3, spec: validated.spec, createdAt: '2026-11-22T00:00:00.000Z' };
+
+let tokens = 0;
+
+/** The claims port in memory: one holder per pipeline, replaced only when `canReplace` says so. */
+function memoryClaims(): RunClaims {
+  const holders = new Map<string, PipelineClaim>();
+  return {
+    async claim(pipeline, wanted, canReplace) {
+      const current = holders.get(pipeline);
+      if (current && current.token !== wanted.token && !(await canReplace(current))) return current;
+      holders.set(pipeline, wanted);
+      return wanted;
+    },
+    listRunningRuns: async () => [],
+  };
+}
 
 /** A durable client over an in-memory set of instances; unknown ids fail the way the SDK reports the extension's 404. */
 function clientWith(instances: Record<string, OrchestrationRuntimeStatus>, statusFailure?: Error) {
@@ -38,7 +55,14 @@ function clientWith(instances: Record<string, OrchestrationRuntimeStatus>, statu
       return options.instanceId;
     },
   };
-  const deps: StartRunDeps = { orchestrations: client, prices: defaultPrices, pollSeconds: 30 };
+  const deps: StartRunDeps = {
+    orchestrations: client,
+    claims: memoryClaims(),
+    newToken: () => `token-${(tokens += 1)}`,
+    now: () => new Date('2026-11-22T00:00:00.000Z'),
+    prices: defaultPrices,
+    pollSeconds: 30,
+  };
   return { deps, started, startedIds: () => started.map((s) => s.instanceId) };
 }
 

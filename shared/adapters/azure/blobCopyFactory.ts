@@ -10,8 +10,8 @@ export function blobCopiers(cfg: CanopyConfig): (connection?: string) => BlobCop
     const key = connection?.toUpperCase() ?? '';
     let copier = built.get(key);
     if (!copier) {
-      const { source, signer, target } = copyAccounts(cfg, connection);
-      copier = new AzureBlobCopier(source, signer, target);
+      const { source, access, target } = copyAccounts(cfg, connection);
+      copier = new AzureBlobCopier(source, access, target);
       built.set(key, copier);
     }
     return copier;

@@ -1,6 +1,6 @@
 import { BlobClient, BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { BlobCopier, CopyFailure, CopyPageOutcome, CopyPageRequest } from '../../ports/blobCopier';
-import { SourceUrlSigner } from './blobCopySource';
+import { CopySourceAuthorizer, signedSource, SourceUrlSigner } from './blobCopySource';
 import { defaultThrottlingRetry, ThrottlingRetryOptions, withThrottlingRetry } from './blobCopyRetry';
 import { storageCall } from './storageErrors';
 
@@ -61,13 +61,16 @@ export class AzureBlobCopier implements BlobCopier {
   readonly #maxPollMs: number;
   readonly #maxPendingMs: number;
   readonly #ensured = new Set<string>();
+  readonly #access: CopySourceAuthorizer;
 
+  /** `access`: how the target reads source blobs; a bare signer signs every source URL. */
   constructor(
     private readonly source: BlobServiceClient,
-    private readonly signer: SourceUrlSigner,
+    access: SourceUrlSigner | CopySourceAuthorizer,
     private readonly target: BlobServiceClient,
     options: BlobCopierOptions = {},
   ) {
+    this.#access = 'signedUrl' in access ? signedSource(access) : access;
     this.#retry = { ...defaultThrottlingRetry, ...options.retry };
     this.#syncCopyMaxBytes = options.syncCopyMaxBytes ?? syncCopyMaxBytes;
     this.#pollMs = options.pollMs ?? 500;
@@ -165,11 +168,11 @@ export class AzureBlobCopier implements BlobCopier {
    */
   async #copyOne(sourceContainer: string, item: SourceBlob, blob: BlobClient): Promise<string | undefined> {
     try {
-      const url = await this.signer.signedUrl(sourceContainer, item.name);
+      const { url, sourceAuthorization } = await this.#access.access(sourceContainer, item.name, item.sync);
       // The source ETag condition makes a blob changed since the listing fail rather than copy other content.
       const options = { metadata: { [sourceEtagKey]: item.etag }, sourceConditions: { ifMatch: `"${item.etag}"` } };
       if (item.sync) {
-        await this.#call(() => blob.getBlockBlobClient().syncCopyFromURL(url, options));
+        await this.#call(() => blob.getBlockBlobClient().syncCopyFromURL(url, { ...options, sourceAuthorization }));
         return undefined;
       }
       // Only the start goes through the SDK's poller (it resolves once the copy started); waiting is polled here, so
