@@ -5,7 +5,7 @@ import { app as composition, Composition } from '../shared/composition';
 import { healthyDeploymentOf } from '../shared/domain/traffic';
 import { readPackageManifest } from '../orchestrations/batchScoring/activities/packageManifest';
 import { BatchScoringInput, batchScoringName, BlobLocation, cancelEventName, ScoringRoute } from '../orchestrations/batchScoring/contracts';
-import { ApiError, handled, readJson } from './lib/http';
+import { ApiError, handled, nameParam, readJson } from './lib/http';
 
 const client = df.input.durableClient();
 
@@ -103,7 +103,7 @@ app.http('startBatchScoring', {
   handler: handled(async (req: HttpRequest, context: InvocationContext) => {
     const request = parseBatchScoringRequest(await readJson(req, 16 * 1024));
     const comp = await composition();
-    const model = req.params.name;
+    const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
     const resolved = await resolveModel(comp, model, request);
     const sample = await comp.blobs.list(request.source.container, request.source.prefix, { pageSize: 1 });
     if (sample.items.length === 0)
@@ -152,31 +152,33 @@ async function batchRun(context: InvocationContext, instanceId: string) {
 }
 
 /** GET /api/batch-scoring/{id} — status, pages done/total, where the output is, and the summary once done. */
+export const getBatchScoringHandler = handled(async (req: HttpRequest, context: InvocationContext) => {
+  const status = await batchRun(context, req.params.id);
+  const input = status.input as BatchScoringInput;
+  const comp = await composition();
+  return {
+    jsonBody: {
+      instanceId: status.instanceId,
+      runtimeStatus: status.runtimeStatus,
+      model: input.model,
+      version: input.version,
+      via: input.via,
+      source: input.source,
+      output: { ...input.output, url: comp.blobs.url({ container: input.output.container, name: input.output.prefix }) },
+      progress: status.customStatus,
+      summary: status.output ?? undefined,
+      createdTime: status.createdTime,
+      lastUpdatedTime: status.lastUpdatedTime,
+    },
+  };
+});
+
 app.http('getBatchScoring', {
   route: 'batch-scoring/{id}',
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [client],
-  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
-    const status = await batchRun(context, req.params.id);
-    const input = status.input as BatchScoringInput;
-    const comp = await composition();
-    return {
-      jsonBody: {
-        instanceId: status.instanceId,
-        runtimeStatus: status.runtimeStatus,
-        model: input.model,
-        version: input.version,
-        via: input.via,
-        source: input.source,
-        output: { ...input.output, url: comp.blobs.url({ container: input.output.container, name: input.output.prefix }) },
-        progress: status.customStatus,
-        summary: status.output ?? undefined,
-        createdTime: status.createdTime,
-        lastUpdatedTime: status.lastUpdatedTime,
-      },
-    };
-  }),
+  handler: getBatchScoringHandler,
 });
 
 /** POST /api/batch-scoring/{id}/cancel — the run stops starting pages, tears down its compute and writes its summary. */

@@ -2,13 +2,14 @@ import { app, HttpRequest } from '@azure/functions';
 import { app as composition, Composition } from '../shared/composition';
 import { promoteVersion, rollBack } from '../shared/usecases/traffic';
 import { deploymentMetricsOf } from './lib/deploymentMetricsView';
-import { ApiError, handled, positiveIntParam } from './lib/http';
+import { ApiError, handled, nameParam, positiveIntParam } from './lib/http';
+import { publicModelVersion } from './lib/publicView';
 import { changingTraffic } from './lib/trafficRouting';
 
 async function versionsOf(comp: Composition, model: string) {
   const versions = await comp.registry.listVersions(model);
   if (versions.length === 0) throw new ApiError(404, 'MODEL.NOT_FOUND', `no model named "${model}"`);
-  return versions;
+  return versions.map(publicModelVersion);
 }
 
 app.http('listModels', {
@@ -34,7 +35,8 @@ app.http('listModelVersions', {
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
-    return { jsonBody: { model: req.params.name, versions: await versionsOf(comp, req.params.name) } };
+    const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
+    return { jsonBody: { model, versions: await versionsOf(comp, model) } };
   }),
 });
 
@@ -43,37 +45,43 @@ app.http('getModelVersion', {
   methods: ['GET'],
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
+    const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
+    const number = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
     const comp = await composition();
-    const version = await comp.registry.getVersion(req.params.name, positiveIntParam(req.params.version, 'version', 1, 1_000_000));
-    if (!version) throw new ApiError(404, 'MODEL.VERSION_NOT_FOUND', `model ${req.params.name} has no version ${req.params.version}`);
-    return { jsonBody: version };
+    const version = await comp.registry.getVersion(model, number);
+    if (!version) throw new ApiError(404, 'MODEL.VERSION_NOT_FOUND', `model ${model} has no version ${number}`);
+    return { jsonBody: publicModelVersion(version) };
   }),
+});
+
+export const promoteModelVersionHandler = handled(async (req: HttpRequest) => {
+  const comp = await composition();
+  const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
+  const version = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
+  // The scoring metrics the switch was decided on (last hour), returned with the decision.
+  const metrics = await deploymentMetricsOf(comp, model);
+  return { jsonBody: { model, version, ...(await changingTraffic(model, () => promoteVersion(comp, model, version))), metrics } };
 });
 
 app.http('promoteModelVersion', {
   route: 'models/{name}/versions/{version:int}/promote',
   methods: ['POST'],
   authLevel: 'function',
-  handler: handled(async (req: HttpRequest) => {
-    const comp = await composition();
-    const model = req.params.name;
-    const version = positiveIntParam(req.params.version, 'version', 1, 1_000_000);
-    // The scoring metrics the switch was decided on (last hour), returned with the decision.
-    const metrics = await deploymentMetricsOf(comp, model);
-    return { jsonBody: { model, version, ...(await changingTraffic(model, () => promoteVersion(comp, model, version))), metrics } };
-  }),
+  handler: promoteModelVersionHandler,
+});
+
+export const rollbackModelHandler = handled(async (req: HttpRequest) => {
+  const comp = await composition();
+  const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
+  const metrics = await deploymentMetricsOf(comp, model);
+  return { jsonBody: { model, ...(await changingTraffic(model, () => rollBack(comp, model))), metrics } };
 });
 
 app.http('rollbackModel', {
   route: 'models/{name}/rollback',
   methods: ['POST'],
   authLevel: 'function',
-  handler: handled(async (req: HttpRequest) => {
-    const comp = await composition();
-    const model = req.params.name;
-    const metrics = await deploymentMetricsOf(comp, model);
-    return { jsonBody: { model, ...(await changingTraffic(model, () => rollBack(comp, model))), metrics } };
-  }),
+  handler: rollbackModelHandler,
 });
 
 app.http('listModelDeployments', {
@@ -82,12 +90,13 @@ app.http('listModelDeployments', {
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
     const comp = await composition();
-    await versionsOf(comp, req.params.name);
-    const metrics = await deploymentMetricsOf(comp, req.params.name);
-    const deployments = (await comp.registry.listDeployments(req.params.name)).map((d) => ({
+    const model = nameParam(req.params.name, 'MODEL.NOT_FOUND', 'model');
+    await versionsOf(comp, model);
+    const metrics = await deploymentMetricsOf(comp, model);
+    const deployments = (await comp.registry.listDeployments(model)).map((d) => ({
       ...d,
       metrics: metrics.find((m) => m.deployment === d.name),
     }));
-    return { jsonBody: { model: req.params.name, deployments } };
+    return { jsonBody: { model, deployments } };
   }),
 });

@@ -8,12 +8,14 @@ import { SelectionMetric } from '../shared/domain/pipelineSpec';
 import { cancelEventName } from '../shared/domain/pipelineRun';
 import { permanent } from '../shared/errors';
 import { requireValidSpec, startPipelineRun } from '../shared/usecases/startRun';
-import { ApiError, handled, positiveIntParam, readJson } from './lib/http';
+import { ApiError, handled, nameParam, positiveIntParam, readJson, runIdParam } from './lib/http';
+import { withoutMachinePaths } from './lib/publicView';
 import { startRunDeps } from './lib/startRun';
 
 const client = df.input.durableClient();
 
-async function storedSpec(name: string) {
+async function storedSpec(routeName: string | undefined) {
+  const name = nameParam(routeName, 'PIPELINE.NOT_FOUND', 'pipeline');
   const comp = await composition();
   const stored = await comp.specs.get(name);
   if (!stored) throw new ApiError(404, 'PIPELINE.NOT_FOUND', `no pipeline named "${name}"`);
@@ -86,11 +88,11 @@ app.http('getPipeline', {
   methods: ['GET'],
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
-    const version = req.query.get('version');
+    const name = nameParam(req.params.name, 'PIPELINE.NOT_FOUND', 'pipeline');
+    const version = req.query.get('version') ? positiveIntParam(req.query.get('version'), 'version', 1, 1_000_000) : undefined;
     const comp = await composition();
-    const stored = await comp.specs.get(req.params.name, version ? positiveIntParam(version, 'version', 1, 1_000_000) : undefined);
-    if (!stored)
-      throw new ApiError(404, 'PIPELINE.NOT_FOUND', `no pipeline named "${req.params.name}"${version ? ` at version ${version}` : ''}`);
+    const stored = await comp.specs.get(name, version);
+    if (!stored) throw new ApiError(404, 'PIPELINE.NOT_FOUND', `no pipeline named "${name}"${version ? ` at version ${version}` : ''}`);
     return { jsonBody: stored };
   }),
 });
@@ -129,15 +131,21 @@ app.http('startInlineRun', {
   }),
 });
 
+/** Longer than any token the run store issues. */
+const maxContinuationChars = 4096;
+
 app.http('listPipelineRuns', {
   route: 'pipelines/{name}/runs',
   methods: ['GET'],
   authLevel: 'function',
   handler: handled(async (req: HttpRequest) => {
     const { comp, stored } = await storedSpec(req.params.name);
+    const continuation = req.query.get('continuation') ?? undefined;
+    if (continuation !== undefined && (continuation === '' || continuation.length > maxContinuationChars))
+      throw new ApiError(400, 'REQUEST.BAD_PARAMETER', 'continuation must be a token from an earlier page');
     const page = await comp.runs.listPipelineRuns(stored.name, {
       top: positiveIntParam(req.query.get('top'), 'top', 20, 100),
-      continuation: req.query.get('continuation') ?? undefined,
+      continuation,
     });
     return { jsonBody: { runs: page.items, continuation: page.next } };
   }),
@@ -150,7 +158,8 @@ app.http('getPipelineRun', {
   authLevel: 'function',
   extraInputs: [client],
   handler: handled(async (req: HttpRequest, context: InvocationContext) => {
-    const { name, instanceId } = req.params;
+    const name = nameParam(req.params.name, 'PIPELINE.NOT_FOUND', 'pipeline');
+    const instanceId = runIdParam(name, req.params.instanceId);
     const comp = await composition();
     const [run, candidates, status] = await Promise.all([
       comp.runs.getPipelineRun(name, instanceId),
@@ -165,7 +174,7 @@ app.http('getPipelineRun', {
     return {
       jsonBody: {
         run,
-        candidates: candidates.sort((a, b) => a.candidateId.localeCompare(b.candidateId)),
+        candidates: withoutMachinePaths(candidates.sort((a, b) => a.candidateId.localeCompare(b.candidateId))),
         orchestration: status?.runtimeStatus
           ? {
               runtimeStatus: status.runtimeStatus,
@@ -180,23 +189,25 @@ app.http('getPipelineRun', {
 });
 
 /** POST .../cancel — raises the cancel event, so the run tears its compute down before it ends. */
+export const cancelPipelineRunHandler = handled(async (req: HttpRequest, context: InvocationContext) => {
+  const name = nameParam(req.params.name, 'PIPELINE.NOT_FOUND', 'pipeline');
+  const instanceId = runIdParam(name, req.params.instanceId);
+  const durable = df.getClient(context);
+  const status = await durable.getStatus(instanceId).catch(() => undefined);
+  if (!status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+  if (![df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending].includes(status.runtimeStatus)) {
+    throw new ApiError(409, 'RUN.NOT_RUNNING', `run ${instanceId} is ${status.runtimeStatus}`);
+  }
+  await durable.raiseEvent(instanceId, cancelEventName, { requestedAt: new Date().toISOString() });
+  return { status: 202, jsonBody: { instanceId, cancelRequested: true } };
+});
+
 app.http('cancelPipelineRun', {
   route: 'pipelines/{name}/runs/{instanceId}/cancel',
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [client],
-  handler: handled(async (req: HttpRequest, context: InvocationContext) => {
-    const { name, instanceId } = req.params;
-    const durable = df.getClient(context);
-    const status = await durable.getStatus(instanceId).catch(() => undefined);
-    if (!status?.runtimeStatus || !instanceId.startsWith(`${name}--`))
-      throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
-    if (![df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending].includes(status.runtimeStatus)) {
-      throw new ApiError(409, 'RUN.NOT_RUNNING', `run ${instanceId} is ${status.runtimeStatus}`);
-    }
-    await durable.raiseEvent(instanceId, cancelEventName, { requestedAt: new Date().toISOString() });
-    return { status: 202, jsonBody: { instanceId, cancelRequested: true } };
-  }),
+  handler: cancelPipelineRunHandler,
 });
 
 /** GET /api/pipelines/{name}/leaderboard — every candidate of every run, best first by the metric. */

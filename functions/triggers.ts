@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { app as composition } from '../shared/composition';
 import { dueRetraining } from '../shared/domain/retraining';
 import { reapResources } from '../shared/usecases/reap';
+import { recordReaperPass } from '../shared/usecases/reaperPasses';
 import { startPipelineRun } from '../shared/usecases/startRun';
 import { startRunDeps } from './lib/startRun';
 
@@ -82,8 +83,30 @@ async function reap(context: InvocationContext) {
       return status?.runtimeStatus !== undefined && liveStatuses.includes(status.runtimeStatus);
     },
     log: (message) => context.log(message),
+    runRecords: {
+      open: comp.runClaims,
+      store: comp.runs,
+      runtimeStatus: async (instanceId) => {
+        try {
+          return (await durable.getStatus(instanceId, { showInput: false })).runtimeStatus;
+        } catch (err) {
+          // The SDK reports an unknown instance as an error naming the extension's 404; anything else is a real failure.
+          if (/HTTP 404/.test((err as Error).message)) return undefined;
+          throw err;
+        }
+      },
+      terminateChildren: async (instanceId, reason) => {
+        const live = await durable.getStatusBy({ runtimeStatus: liveStatuses });
+        for (const child of live.filter((s) => s.instanceId?.startsWith(`${instanceId}:`)))
+          await durable.terminate(child.instanceId!, reason);
+      },
+    },
   });
   if (result.deleted.length + result.deleting.length + result.failed.length > 0) context.log(`reaper: ${JSON.stringify(result)}`);
+  // For the dashboard; the pass itself is done, so a failed write only leaves the previous pass showing.
+  await recordReaperPass(comp.blobs, result, comp.clock.now()).catch((err: Error) =>
+    context.warn(`reaper pass not recorded: ${err.message}`),
+  );
   return result;
 }
 
