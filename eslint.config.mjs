@@ -78,6 +78,14 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser: its own tsconfig (DOM types), no Node.
+    files: ['dashboard/**/*.ts'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { project: ['./dashboard/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['orchestrations/**/*.ts'],
     ignores: ['orchestrations/**/activities/**', 'orchestrations/**/*.activities.ts', 'orchestrations/hosting/**'],
     rules: orchestratorRestrictions,

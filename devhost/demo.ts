@@ -144,6 +144,7 @@ async function main(): Promise<void> {
       .upload(new Date().toISOString(), 24);
     const instanceId = pipelineInstanceId(demoPipeline, `blob:${String(marker.etag).replace(/"/g, '')}`);
     console.log(`  run ${instanceId}`);
+    console.log(`  watch it   ${local.baseUrl}/api/dashboard/#/pipelines/${demoPipeline}/runs/${instanceId}`);
 
     let view: RunView | undefined;
     let lastLine = '';
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
       scored = { label: body.predictions[0].label, truth };
       step('The deployed model');
       console.log(`  endpoint   ${output.deployed.endpoint}/score   (also /health, /metadata)`);
+      console.log(`  dashboard  ${local.baseUrl}/api/dashboard/#/pipelines/${demoPipeline}/runs/${instanceId}`);
       console.log(`  example    test/${truth}/${image} → ${scored.label}`);
       console.log(
         `  try it     curl -s -X POST ${output.deployed.endpoint}/score -H 'content-type: application/json' -d '{"images": ["<base64 PNG>"]}'`,
@@ -253,7 +255,7 @@ async function main(): Promise<void> {
       process.exit(summary.pipelineStatus === 'succeeded' ? 0 : 1);
     }
     console.log(
-      `\nThe stack stays up to explore: ${local.baseUrl}/api/openapi.json (function key ${local.keys.functionKeys.default}). Ctrl-C stops it.`,
+      `\nThe stack stays up to explore: the dashboard at ${local.baseUrl}/api/dashboard/ and the API at ${local.baseUrl}/api/openapi.json (function key ${local.keys.functionKeys.default}). Ctrl-C stops it.`,
     );
   } catch (err) {
     await stopAll();

@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import { pipelineSpecSchema } from '../shared/domain/pipelineSpec';
 import packageJson from '../package.json';
+import { dashboardPaths, dashboardSecuritySchemes } from './lib/dashboardOpenApi';
 
 const error = { $ref: '#/components/schemas/Error' };
 const errors = (...codes: number[]) =>
@@ -43,6 +44,7 @@ const openApiDocument = {
         name: 'x-functions-key',
         description: 'a function key; the `code` query parameter works too',
       },
+      ...dashboardSecuritySchemes,
     },
     schemas: {
       Error: {
@@ -262,6 +264,7 @@ const openApiDocument = {
     '/maintenance/reap': {
       post: { summary: 'run the resource reaper now (admin key)', security: keyed, responses: { 200: json(object), ...errors(401) } },
     },
+    ...dashboardPaths,
   },
 };
 

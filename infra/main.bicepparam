@@ -6,3 +6,4 @@ using './main.json'
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'canopy')
 param computeResourceGroupName = readEnvironmentVariable('CANOPY_COMPUTE_RESOURCE_GROUP', '')
 param scorerImageTag = readEnvironmentVariable('CANOPY_SCORER_IMAGE_TAG', '0.1.0')
+param dashboardClientId = readEnvironmentVariable('CANOPY_DASHBOARD_CLIENT_ID', '')

@@ -16,6 +16,8 @@ npm run lint --silent || { echo "lint failed: run 'npm run format' for style, fi
 
 # The pipeline tests run the Spark jobs: their environment, data and featurizer come first.
 bash jobs/setup.sh || exit $?
+# The dashboard's browser tests drive Debian's Chromium.
+bash scripts/ensure-chromium.sh || exit $?
 
 failed=0
 npx jest --runInBand --json --outputFile "$RESULTS/jest.json" "$@" || failed=1

@@ -13,6 +13,7 @@ import { createBlobServiceClient, createCosmosClient } from './adapters/azure/cl
 import { CosmosDeploymentMetrics } from './adapters/azure/cosmosDeploymentMetrics';
 import { CosmosModelRegistry } from './adapters/azure/cosmosModelRegistry';
 import { CosmosResourceLedger } from './adapters/azure/cosmosResourceLedger';
+import { CosmosRunClaims } from './adapters/azure/cosmosRunClaims';
 import { CosmosRunStore } from './adapters/azure/cosmosRunStore';
 import { openCanopyContainers } from './adapters/azure/cosmosSchema';
 import { CosmosSpecStore } from './adapters/azure/cosmosSpecStore';
@@ -37,6 +38,7 @@ import { DependencyProbe } from './ports/dependencyProbe';
 import { ModelRegistry } from './ports/modelRegistry';
 import { ResourceInventory } from './ports/resourceInventory';
 import { ResourceLedger } from './ports/resourceLedger';
+import { RunClaims } from './ports/runClaims';
 import { RunStore } from './ports/runStore';
 import { SpecStore } from './ports/specStore';
 import { CanopyError, permanent } from './errors';
@@ -48,6 +50,7 @@ export interface Composition {
   blobs: BlobStore;
   specs: SpecStore;
   runs: RunStore;
+  runClaims: RunClaims;
   registry: ModelRegistry;
   deploymentMetrics: DeploymentMetricsStore;
   ledger: ResourceLedger;
@@ -186,6 +189,7 @@ export async function compose(cfg: CanopyConfig): Promise<Composition> {
     blobs,
     specs: new CosmosSpecStore(containers.specs),
     runs: new CosmosRunStore(containers.runs),
+    runClaims: new CosmosRunClaims(containers.runs),
     registry: new CosmosModelRegistry(containers.models),
     deploymentMetrics: new CosmosDeploymentMetrics(containers.models),
     ledger: new CosmosResourceLedger(containers.ledger),

@@ -7,6 +7,8 @@ export function toRpcHttpRequest(req: IncomingMessage, url: URL, body: Buffer, p
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // As the platform's front end does, the host names the client's address; the client's own claim to one is dropped.
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
   const bytes: RpcTypedData = { bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };

@@ -45,6 +45,9 @@ function requiredPackages(dir: string): string[] {
   return [...names].sort();
 }
 
+/** Stand-ins for the dashboard's bundle (esbuild's `[name]-[hash]` names). */
+const dashboardFiles = ['dashboard/index.html', 'dashboard/app-5JWZ3A2K.js', 'dashboard/styles-QH6Z2T4M.css'];
+
 describe('the deployment package (azd deploy of the Function App)', () => {
   let buildDir: string;
   /** What `npm run build` put in dist/. */
@@ -60,6 +63,11 @@ describe('the deployment package (azd deploy of the Function App)', () => {
     });
     if (build.status !== 0) throw new Error(`npm run build (tsc -p tsconfig.json) failed:\n${build.stdout}${build.stderr}`);
     built = fs.readdirSync(distDir).sort();
+    // What the dashboard's bundling (the rest of `npm run build`) puts in dist/dashboard: the app serves it.
+    for (const bundled of dashboardFiles) {
+      fs.mkdirSync(path.dirname(path.join(distDir, bundled)), { recursive: true });
+      fs.writeFileSync(path.join(distDir, bundled), '');
+    }
     // What the tools build puts next to the app in dist/: it must not ride along.
     for (const standIn of ['devhost/main.js', 'devhost/azureFakes/arm/armFake.js', 'scoring/main.js']) {
       fs.mkdirSync(path.dirname(path.join(distDir, standIn)), { recursive: true });
@@ -93,6 +101,10 @@ describe('the deployment package (azd deploy of the Function App)', () => {
     ];
     expect(jobScripts.length).toBeGreaterThan(1);
     for (const script of jobScripts) expect(files).toContain(`jobs/${script}`);
+  });
+
+  it("holds the dashboard's built files, which the app serves itself", () => {
+    for (const bundled of dashboardFiles) expect(files).toContain(`dist/${bundled}`);
   });
 
   it('holds nothing but the app: no devhost, Durable engine, Azure fakes, model server, sources, tests, benchmarks or tooling', () => {

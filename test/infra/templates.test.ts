@@ -24,6 +24,7 @@ const knownFunctions = new Set(
     'guid',
     'if',
     'length',
+    'not',
     'parameters',
     'reference',
     'resourceGroup',

@@ -19,10 +19,13 @@ function memoryRuns(): RunStore & { candidates: Map<string, CandidateRun> } {
     upsertPipelineRun: async () => undefined,
     getPipelineRun: async () => undefined,
     listPipelineRuns: async () => ({ items: [] }),
+    listRunCosts: async () => [],
+    importRuns: async () => undefined,
     upsertCandidateRun: async (run) => void candidates.set(key(run.pipeline, run.instanceId, run.candidateId), { ...run }),
     getCandidateRun: async (pipeline, instanceId, candidateId) => candidates.get(key(pipeline, instanceId, candidateId)),
     listCandidateRuns: async (pipeline, instanceId) =>
       [...candidates.values()].filter((c) => c.pipeline === pipeline && (instanceId === undefined || c.instanceId === instanceId)),
+    topCandidateRuns: async () => [],
   };
 }
 

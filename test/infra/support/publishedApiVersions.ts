@@ -84,6 +84,12 @@ export const publishedApiVersions: PublishedApiVersion[] = [
     spec: `${specs}/web/resource-manager/Microsoft.Web/stable/2024-04-01/WebApps.json`,
   },
   {
+    // authsettingsV2 (App Service Authentication of the dashboard) is a sites/config resource in this spec.
+    type: 'Microsoft.Web/sites/config',
+    apiVersion: '2024-04-01',
+    spec: `${specs}/web/resource-manager/Microsoft.Web/stable/2024-04-01/WebApps.json`,
+  },
+  {
     type: 'Microsoft.Web/sites/basicPublishingCredentialsPolicies',
     apiVersion: '2024-04-01',
     spec: `${specs}/web/resource-manager/Microsoft.Web/stable/2024-04-01/WebApps.json`,
