@@ -20,7 +20,8 @@ type Doc = Record<string, unknown> & { $loki: number };
 interface LokiCollection {
   name: string;
   data: Doc[];
-  idIndex: number[];
+  /** Null while LokiJS has it to rebuild; read positions through `data`. */
+  idIndex: number[] | null;
   maxId: number;
   dirty: boolean;
   constraints: { unique: Record<string, unknown> };
@@ -231,7 +232,7 @@ function replay(db: LokiDb): void {
   for (const [collection, docs] of touched) {
     collection.data = [...docs.values()].sort((a, b) => a.$loki - b.$loki);
     collection.idIndex = collection.data.map((doc) => doc.$loki);
-    collection.maxId = Math.max(collection.maxId, ...collection.idIndex);
+    collection.maxId = collection.idIndex.reduce((max, id) => Math.max(max, id), collection.maxId);
     collection.ensureAllIndexes(true);
     Object.keys(collection.constraints.unique).forEach((field) => collection.ensureUniqueIndex(field));
     collection.dirty = true;
@@ -295,7 +296,7 @@ collection.remove = function removeJournaled(this: LokiCollection, doc: number |
 };
 
 collection.removeBatchByPositions = function removeBatchJournaled(this: LokiCollection, positions: number[]) {
-  const ids = positions.map((position) => this.idIndex[position]);
+  const ids = positions.map((position) => this.data[position].$loki);
   const result = removeBatchByPositions.call(this, positions);
   log(this, { c: this.name, del: ids });
   return result;

@@ -4,10 +4,12 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
+import { AccountLike, openCosmosPersistence } from './cosmosJournal';
+import { installCosmosQueryPatches, servedPartitionHeader } from './cosmosQueryPatches';
 
 // @zeit/cosmosdb-server keeps everything in memory and hides its account inside its server
 // factory; the emulator builds the server from the package's own account and routes so that it
-// can persist the account to disk after every write and load it at start.
+// can journal every write to disk before answering it and load the account at start.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const Account = (require('@zeit/cosmosdb-server/lib/account') as { default: new (host: string, port: number) => AccountLike }).default;
 const route = (
@@ -23,75 +25,6 @@ type Handler = (
   params: Record<string, string>,
 ) => Promise<Record<string, unknown> | undefined>;
 
-interface ItemLike<T = Record<string, unknown>> {
-  read(): T | undefined;
-}
-interface ItemsLike<I> {
-  _data: Map<string, I>;
-  _ridCount: number;
-  _set(data: Record<string, unknown>): unknown;
-}
-interface CollectionLike extends ItemLike {
-  documents: ItemsLike<ItemLike>;
-}
-interface DatabaseLike extends ItemLike {
-  collections: ItemsLike<CollectionLike>;
-}
-interface AccountLike {
-  databases: ItemsLike<DatabaseLike>;
-}
-
-interface Snapshot {
-  version: 1;
-  databaseRidCount: number;
-  databases: {
-    data: Record<string, unknown>;
-    collectionRidCount: number;
-    collections: { data: Record<string, unknown>; documentRidCount: number; documents: Record<string, unknown>[] }[];
-  }[];
-}
-
-function readAll<I extends ItemLike>(items: ItemsLike<I>): { item: I; data: Record<string, unknown> }[] {
-  return [...items._data.values()].flatMap((item) => {
-    const data = item.read();
-    return data ? [{ item, data }] : [];
-  });
-}
-
-export function snapshotAccount(account: AccountLike): Snapshot {
-  return {
-    version: 1,
-    databaseRidCount: account.databases._ridCount,
-    databases: readAll(account.databases).map(({ item: db, data }) => ({
-      data,
-      collectionRidCount: db.collections._ridCount,
-      collections: readAll(db.collections).map(({ item: coll, data: collData }) => ({
-        data: collData,
-        documentRidCount: coll.documents._ridCount,
-        documents: readAll(coll.documents).map((d) => d.data),
-      })),
-    })),
-  };
-}
-
-/** Rebuilds databases, containers and documents with their original ids, rids and etags. */
-export function restoreAccount(account: AccountLike, snapshot: Snapshot): void {
-  account.databases._ridCount = snapshot.databaseRidCount;
-  for (const db of snapshot.databases) {
-    account.databases._set(db.data);
-    const database = account.databases._data.get(String(db.data._rid));
-    if (!database) continue;
-    database.collections._ridCount = db.collectionRidCount;
-    for (const coll of db.collections) {
-      database.collections._set(coll.data);
-      const collection = database.collections._data.get(String(coll.data._rid));
-      if (!collection) continue;
-      collection.documents._ridCount = coll.documentRidCount;
-      coll.documents.forEach((doc) => collection.documents._set(doc));
-    }
-  }
-}
-
 function isWrite(req: IncomingMessage): boolean {
   if (req.method === 'PUT' || req.method === 'DELETE') return true;
   return req.method === 'POST' && !req.headers['x-ms-documentdb-isquery'];
@@ -104,26 +37,19 @@ export interface CosmosEmulator {
 
 /**
  * A Cosmos DB (NoSQL API) emulator on HTTPS with a self-signed certificate, persisted under
- * `dataDir`: each successful write rewrites the snapshot before the response is sent, so an
- * acknowledged write survives a crash.
+ * `dataDir` (see cosmosJournal.ts): each write's changes are journaled and fdatasync'd before the
+ * response is sent, so an acknowledged write survives a crash.
  */
-export async function startCosmosEmulator(opts: { host: string; port: number; dataDir: string }): Promise<CosmosEmulator> {
+export async function startCosmosEmulator(opts: {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Journal size that triggers a compaction into the snapshot; default 64 MiB. */
+  compactBytes?: number;
+}): Promise<CosmosEmulator> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const snapshotFile = path.join(opts.dataDir, 'cosmos.json');
-  const state: { account?: AccountLike } = {};
-
-  const persist = (): void => {
-    if (!state.account) return;
-    const temp = `${snapshotFile}.${process.pid}.tmp`;
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(snapshotAccount(state.account)));
-      fs.fdatasyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, snapshotFile);
-  };
+  installCosmosQueryPatches();
+  const state: { account?: AccountLike; persistence?: ReturnType<typeof openCosmosPersistence> } = {};
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const found = route(req);
@@ -133,14 +59,21 @@ export async function startCosmosEmulator(opts: { host: string; port: number; da
       res.statusCode = 400;
       body = { message: 'no route' };
     } else {
+      const partitionHeader = req.headers['x-ms-documentdb-partitionkey'];
       try {
-        body = await found[1](account, req, res, found[0]);
+        body = await servedPartitionHeader.run(Array.isArray(partitionHeader) ? partitionHeader[0] : partitionHeader, () =>
+          found[1](account, req, res, found[0]),
+        );
       } catch (err) {
         res.statusCode = 500;
         body = { message: (err as Error).message };
       }
       if (res.statusCode > 399 && body && !body.message) body.message = '';
-      if (res.statusCode < 400 && isWrite(req)) persist();
+      // Even a failed write may have changed some documents (a batch stops at its first failure): journal what changed.
+      if (isWrite(req)) {
+        await state.persistence?.commit();
+        state.persistence?.compactIfLarge();
+      }
     }
     if (body && typeof body._etag === 'string') res.setHeader('etag', body._etag);
     res.setHeader('content-type', 'application/json');
@@ -172,16 +105,16 @@ export async function startCosmosEmulator(opts: { host: string; port: number; da
   });
   const port = (server.address() as AddressInfo).port;
   const account = new Account(opts.host, port);
-  if (fs.existsSync(snapshotFile)) {
-    restoreAccount(account, JSON.parse(fs.readFileSync(snapshotFile, 'utf8')) as Snapshot);
-  }
+  state.persistence = openCosmosPersistence(account, opts.dataDir, { compactBytes: opts.compactBytes });
   state.account = account;
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await state.persistence?.close();
+    },
   };
 }
