@@ -69,6 +69,7 @@ class LivyError extends Error {
 export class LivyFake {
   readonly requests: LoggedLivyRequest[] = [];
   readonly #batches: Batch[] = [];
+  readonly #everSubmitted: Batch[] = [];
   readonly #server: https.Server;
   readonly #stateCheck: NodeJS.Timeout;
   #nextId = 0;
@@ -115,6 +116,13 @@ export class LivyFake {
     await this.#collectGarbage();
     const mine = this.#batches.filter((b) => b.cluster === cluster);
     for (const batch of mine) await this.#refresh(batch);
+    return mine.map((b) => ({ id: b.id, name: b.name, state: b.state, job: b.job }));
+  }
+
+  /** Every batch ever submitted to a cluster, with its last known state, including those Livy has since forgotten. */
+  async submitted(cluster: string): Promise<{ id: number; name?: string; state: string; job: LivyJob }[]> {
+    const mine = this.#everSubmitted.filter((b) => b.cluster === cluster);
+    for (const batch of mine) if (this.#batches.includes(batch)) await this.#refresh(batch);
     return mine.map((b) => ({ id: b.id, name: b.name, state: b.state, job: b.job }));
   }
 
@@ -202,6 +210,7 @@ export class LivyFake {
     );
     const batch: Batch = { id, name, cluster, job: job.job ?? ({} as LivyJob), state: 'starting', log: [], ended: false };
     this.#batches.push(batch);
+    this.#everSubmitted.push(batch);
     if (job.problem) {
       batch.state = 'dead';
       batch.ended = true;

@@ -68,7 +68,7 @@ describe('training pipeline on HDInsight + ACI fakes, really training', () => {
     const cluster = clusterName(instanceId);
     const [put] = fakes.arm.requestsTo('PUT', `/clusters/${cluster}`);
     expect(put.body).toMatchObject({ tags: { 'canopy-pipeline': name, 'canopy-instance': instanceId, 'canopy-kind': 'cluster' } });
-    const batches = await fakes.livy.batches(cluster);
+    const batches = await fakes.livy.submitted(cluster);
     expect(batches.map((b) => [b.job.job, b.state])).toEqual([['image_train', 'success']]);
     await expectClusterTornDown(fakes, instanceId);
     expect(fakes.arm.requestsTo('PUT', '/containerGroups/').length).toBeGreaterThan(0);
