@@ -20,6 +20,7 @@ from canopy_jobs import grid, package, storage, training  # noqa: E402
 
 JOB = "image_train"
 SKIPPED_EXAMPLES = 20
+ROWS_PER_TRAINING_PARTITION = 20_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +105,8 @@ def prepare(spark, args) -> dict:
         test_count = sum(row["count"] for row in summary if row["split"] == "test" and row["ok"] and row["label"] in labels)
         if test_count == 0:
             raise cli.JobError(f"no decodable test images of the trained classes under {args.input}/test")
-        vectors = labelled_vectors(features, labels).persist()
+        total_rows = sum(row["count"] for row in summary if row["ok"])
+        vectors = labelled_vectors(features, labels).coalesce(training_partitions(spark, total_rows)).persist()
         vectors.count()
 
     return {
@@ -120,6 +122,12 @@ def prepare(spark, args) -> dict:
         "featuresFromCache": from_cache,
         "durationsSeconds": timer.seconds,
     }
+
+
+def training_partitions(spark, rows: int) -> int:
+    """Every iteration of an iterative fit is a Spark job with a task per partition: on small data the tasks'
+    overhead, not the arithmetic, sets the fit time, so rows are split only as far as they fill a partition."""
+    return max(1, min(spark.sparkContext.defaultParallelism, -(-rows // ROWS_PER_TRAINING_PARTITION)))
 
 
 def train_candidate(spark, args, shared: dict, candidate: dict, output: str, featurize_share: float) -> None:

@@ -23,6 +23,9 @@ from canopy_jobs.cli import JobError
 CLASSIFIERS = ("logistic_regression", "random_forest", "linear_svm", "multilayer_perceptron", "gradient_boosted_trees")
 # Trees split on raw feature values: feed them unscaled float features (exact ONNX thresholds).
 TREE_CLASSIFIERS = ("random_forest", "gradient_boosted_trees")
+# The per-class fits are mostly Spark job scheduling, not arithmetic: overlapping more of them than there are
+# cores keeps the cores busy.
+ONE_VS_REST_PARALLELISM = 8
 _SCALED_FEATURES = "canopyScaledFeatures"
 
 
@@ -133,9 +136,9 @@ def build(classifier: str, params: dict, seed: int, features_col="features", lab
     if classifier == "random_forest":
         return RandomForestClassifier(seed=seed, **common, **params)
     if classifier == "linear_svm":
-        return OneVsRest(classifier=LinearSVC(**params), parallelism=2, **common)
+        return OneVsRest(classifier=LinearSVC(**params), parallelism=ONE_VS_REST_PARALLELISM, **common)
     if classifier == "gradient_boosted_trees":
-        return OneVsRest(classifier=GBTClassifier(seed=seed, **params), parallelism=2, **common)
+        return OneVsRest(classifier=GBTClassifier(seed=seed, **params), parallelism=ONE_VS_REST_PARALLELISM, **common)
     return StandardisedPerceptron(params, seed, features_col, label_col, feature_count, class_count)
 
 
