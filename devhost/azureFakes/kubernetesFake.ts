@@ -199,6 +199,13 @@ export class KubernetesFake {
 
   #deploymentRoute(method: string, namespace: string, name: string | undefined, body: Json): [number, unknown] {
     if (!name) {
+      // The list ignores a label selector: every Deployment here is the AKS deployer's, which filters what it lists.
+      if (method === 'GET') {
+        const items = [...this.#deployments.entries()]
+          .filter(([key]) => key.startsWith(`${namespace}/`))
+          .map(([, d]) => this.#renderDeployment(d));
+        return [200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: {}, items }];
+      }
       if (method !== 'POST') throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method');
       this.#validate(body, deploymentProblems, 'Deployment');
       const key = `${namespace}/${String(object(body.metadata).name)}`;

@@ -1,4 +1,5 @@
 import { ComputeTargetKind, DeploymentTargetKind } from '../domain/pipelineSpec';
+import { toCanopyError } from '../errors';
 import { canopyTags } from '../domain/resourceTags';
 import { ComputeTarget } from '../ports/computeTarget';
 import { Deployer } from '../ports/deployer';
@@ -72,9 +73,48 @@ export async function reapResources(deps: ReapDeps): Promise<ReapResult> {
     result.checked++;
     const reason = await reasonToReapTagged(resource, handled.kind, served, deps);
     if (!reason) continue;
+    seen.add(resource.name);
     await reapOne(deps, result, { id: resource.id, name: resource.name, ...handled }, `${reason} (found by its tags, not in the ledger)`);
   }
+  await reapUnrecordedServers(deps, result, served, seen);
   return result;
+}
+
+const deploymentTargets: DeploymentTargetKind[] = ['local', 'aci', 'aks'];
+
+/**
+ * Model servers the targets themselves run but neither the ledger nor the inventory knows (a begin that ran twice
+ * across a crash, a lost ledger write): each is deleted once no registry entry serves it and its run is over.
+ */
+async function reapUnrecordedServers(deps: ReapDeps, result: ReapResult, served: Set<string>, seen: Set<string>): Promise<void> {
+  for (const target of deploymentTargets) {
+    try {
+      let deployer: Deployer;
+      try {
+        deployer = deps.deployer(target);
+      } catch (err) {
+        if (toCanopyError(err).code === 'CONFIG.TARGET_UNAVAILABLE') continue;
+        throw err;
+      }
+      for (const server of deployer.listDeployments ? await deployer.listDeployments() : []) {
+        if (seen.has(server.name)) continue;
+        seen.add(server.name);
+        result.checked++;
+        const reason = await orphanedDeployment(server.name, server.tags[canopyTags.instance], served, deps);
+        if (!reason) continue;
+        const id = `deployment:${target}:${server.name}`;
+        await reapOne(
+          deps,
+          result,
+          { id, name: server.name, kind: 'deployment', target },
+          `${reason} (found on the target, not in the ledger)`,
+        );
+      }
+    } catch (err) {
+      result.failed.push({ id: `deployments:${target}`, error: (err as Error).message });
+      deps.log(`reaper: could not list ${target} deployments: ${(err as Error).message}`);
+    }
+  }
 }
 
 interface Reapable {
@@ -151,10 +191,15 @@ async function reasonToReapTagged(
 }
 
 /** Deployments outlive their run (they serve traffic); one is orphaned once no model serves it and no run is bringing it up. */
-async function orphanedDeployment(name: string, instanceId: string, served: Set<string>, deps: ReapDeps): Promise<string | undefined> {
+async function orphanedDeployment(
+  name: string,
+  instanceId: string | undefined,
+  served: Set<string>,
+  deps: ReapDeps,
+): Promise<string | undefined> {
   if (served.has(name)) return undefined;
-  if (await deps.isInstanceLive(instanceId)) return undefined;
-  return `no model serves deployment ${name} and run ${instanceId} is no longer running`;
+  if (instanceId && (await deps.isInstanceLive(instanceId))) return undefined;
+  return `no model serves deployment ${name} and ${instanceId ? `run ${instanceId} is no longer running` : 'no run owns it'}`;
 }
 
 /** How an orchestration that no longer runs ended, for a run record still saying `running`; undefined while it is live. */

@@ -10,6 +10,8 @@ export interface DeployerSubject {
   packageUri: string;
   /** A package folder that does not exist: the scorer starts and reports it cannot load. */
   missingPackageUri: string;
+  /** A fresh adapter on the same state, as the host has after a restart; absent where the adapter keeps none. */
+  restarted?: () => Deployer;
 }
 
 /** Reads a deployment until `done` says so; the last status is returned either way for the assertion to show. */
@@ -88,6 +90,24 @@ export function describeDeployer(name: string, subject: () => DeployerSubject): 
       await deployer.delete(deployment);
       expect(gone(await waitForDeployment(deployer, deployment, gone))).toBe(true);
       expect(await stopsServing(`${status?.endpoint}/health`)).toBe(true);
+    });
+
+    it('adopts a deployment that exists when begun again, concurrently or by a restarted host, and lists it once', async () => {
+      const { deployer, packageUri, restarted } = subject();
+      const deployment = `canopy-contract-${run}-again`;
+      await Promise.all([deployer.beginDeploy(request(deployment, packageUri)), deployer.beginDeploy(request(deployment, packageUri))]);
+      const first = await waitForDeployment(deployer, deployment, settled);
+      expect(first).toMatchObject({ state: 'running' });
+      const again = restarted?.() ?? deployer;
+      await again.beginDeploy(request(deployment, packageUri));
+      expect(await again.getDeployment(deployment)).toEqual(first);
+      if (deployer.listDeployments) {
+        const listed = (await again.listDeployments?.())?.filter((d) => d.name === deployment);
+        expect(listed).toEqual([{ name: deployment, tags: expect.objectContaining(request(deployment, packageUri).tags) }]);
+      }
+      await again.delete(deployment);
+      expect(gone(await waitForDeployment(deployer, deployment, gone))).toBe(true);
+      expect((await deployer.listDeployments?.())?.some((d) => d.name === deployment) ?? false).toBe(false);
     });
 
     it('reports a version whose package cannot be loaded as failed, with the reason', async () => {

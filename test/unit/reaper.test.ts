@@ -1,6 +1,7 @@
 import { reapResources, ReapDeps } from '../../shared/usecases/reap';
 import { ClusterStatus, ComputeTarget } from '../../shared/ports/computeTarget';
-import { Deployer, DeploymentStatus } from '../../shared/ports/deployer';
+import { CanopyError } from '../../shared/errors';
+import { DeployedServer, Deployer, DeploymentStatus } from '../../shared/ports/deployer';
 import { DeploymentRecord, ModelRegistry } from '../../shared/ports/modelRegistry';
 import { TaggedResource } from '../../shared/ports/resourceInventory';
 import { LedgerEntry, ResourceLedger } from '../../shared/ports/resourceLedger';
@@ -186,6 +187,62 @@ describe('the reaper (cost guard)', () => {
     ]);
     expect(result.checked).toBe(3);
     expect(ledger.entries[0].deletedAt).toBeUndefined();
+  });
+
+  it('deletes model servers found on a target that no registry entry serves once their run is over, and nothing else', async () => {
+    const servers: DeployedServer[] = [
+      { name: 'canopy-fashion-v4', tags: { 'canopy-instance': 'fashion--gone' } },
+      { name: 'canopy-fashion-v5', tags: { 'canopy-instance': 'fashion--gone' } },
+      { name: 'canopy-fashion-v6', tags: { 'canopy-instance': 'fashion--live' } },
+      { name: 'canopy-fashion-v7', tags: { 'canopy-instance': 'fashion--gone' } },
+      { name: 'canopy-fashion-v8', tags: {} },
+    ];
+    const local = Object.assign(deployerOf(new Map(servers.map((s) => [s.name, { state: 'running' as const }]))), {
+      kind: 'local',
+      listDeployments: async () => servers,
+    });
+    const ledger = ledgerOf([
+      entry({
+        id: 'deployment:local:canopy-fashion-v7',
+        kind: 'deployment',
+        name: 'canopy-fashion-v7',
+        target: 'local',
+        instanceId: 'fashion--gone',
+      }),
+    ]);
+    const registry = registryServing([{ name: 'canopy-fashion-v5', state: 'healthy', trafficPercent: 100 }]);
+    const unavailable = () => {
+      throw new CanopyError('CONFIG.TARGET_UNAVAILABLE', 'deployment target aks is not available in the local runtime', false);
+    };
+    const result = await reapResources(
+      deps({ ledger, registry, deployer: (kind) => (kind === 'local' ? local : kind === 'aci' ? deployerOf(new Map()) : unavailable()) }),
+    );
+    expect(local.deletes.sort()).toEqual(['canopy-fashion-v4', 'canopy-fashion-v7', 'canopy-fashion-v8']);
+    expect(result.deleted).toContainEqual({
+      id: 'deployment:local:canopy-fashion-v4',
+      reason:
+        'no model serves deployment canopy-fashion-v4 and run fashion--gone is no longer running (found on the target, not in the ledger)',
+    });
+    expect(result.deleted).toContainEqual({
+      id: 'deployment:local:canopy-fashion-v8',
+      reason: 'no model serves deployment canopy-fashion-v8 and no run owns it (found on the target, not in the ledger)',
+    });
+    expect(result.deleted.filter((d) => d.id === 'deployment:local:canopy-fashion-v7')).toHaveLength(1);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('keeps a server whose run is still bringing it up, and reports a target it cannot list', async () => {
+    const local = Object.assign(deployerOf(new Map([['canopy-fashion-v4', { state: 'creating' as const }]])), {
+      listDeployments: async () => [{ name: 'canopy-fashion-v4', tags: { 'canopy-instance': 'fashion--live' } }],
+    });
+    const aks = Object.assign(deployerOf(new Map()), {
+      listDeployments: async (): Promise<DeployedServer[]> => {
+        throw new Error('the cluster API is unreachable');
+      },
+    });
+    const result = await reapResources(deps({ deployer: (kind) => (kind === 'aks' ? aks : local) }));
+    expect(local.deletes).toEqual([]);
+    expect(result.failed).toEqual([{ id: 'deployments:aks', error: 'the cluster API is unreachable' }]);
   });
 
   it('reports a delete that fails and keeps the ledger entry open for the next pass', async () => {

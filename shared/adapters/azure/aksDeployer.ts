@@ -1,6 +1,6 @@
 import { AppsV1Api, CoreV1Api, V1Deployment } from '@kubernetes/client-node';
 import { AzureResourcesConfig } from '../../config';
-import { Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
+import { DeployedServer, Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
 import {
   deploymentLabel,
   previousTemplateAnnotation,
@@ -36,6 +36,14 @@ async function orUndefined<T>(call: Promise<{ body: T }>): Promise<T | undefined
   }
 }
 
+async function alreadyExistsIsDone(create: Promise<unknown>): Promise<void> {
+  try {
+    await create;
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+  }
+}
+
 /**
  * Deploys a model version to an existing AKS cluster: a Deployment of the scorer image and a LoadBalancer Service per
  * deployment name. Beginning a deployment that exists with another template is a rolling update (the old pod serves
@@ -67,13 +75,28 @@ export class AksDeployer implements Deployer {
     return kubernetesCall(() => this.#delete(name));
   }
 
+  /** The namespace's scorer Deployments, with Canopy's tags from their annotations. */
+  listDeployments(): Promise<DeployedServer[]> {
+    return kubernetesCall(async () => {
+      const { apps } = await this.options.clients();
+      const list = await apps.listNamespacedDeployment(this.options.namespace, undefined, undefined, undefined, undefined, deploymentLabel);
+      return list.body.items
+        .filter((d) => d.metadata?.name && d.metadata.annotations?.['canopy-kind'] === 'deployment')
+        .map((d) => ({
+          name: d.metadata?.name as string,
+          tags: Object.fromEntries(Object.entries(d.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('canopy-'))),
+        }));
+    });
+  }
+
   async #beginDeploy(request: DeploymentRequest): Promise<void> {
     const { apps, core } = await this.options.clients();
     const namespace = this.options.namespace;
     const template = scorerPodTemplate(this.azure, request);
     const wanted = scorerDeployment(request, namespace, template);
     const existing = await orUndefined(apps.readNamespacedDeployment(request.name, namespace));
-    if (!existing) await apps.createNamespacedDeployment(namespace, wanted);
+    // A begin that raced another (or an activity re-run after a crash) finds the Deployment made and adopts it.
+    if (!existing) await alreadyExistsIsDone(apps.createNamespacedDeployment(namespace, wanted));
     else if (existing.metadata?.annotations?.[templateHashAnnotation] !== wanted.metadata?.annotations?.[templateHashAnnotation]) {
       wanted.metadata = {
         ...wanted.metadata,
@@ -83,7 +106,7 @@ export class AksDeployer implements Deployer {
       await apps.replaceNamespacedDeployment(request.name, namespace, wanted);
     }
     if (!(await orUndefined(core.readNamespacedService(request.name, namespace))))
-      await core.createNamespacedService(namespace, scorerService(request.name, namespace));
+      await alreadyExistsIsDone(core.createNamespacedService(namespace, scorerService(request.name, namespace)));
   }
 
   async #getDeployment(name: string): Promise<DeploymentStatus | undefined> {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
+import { DeployedServer, Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
 
 export interface LocalScorerOptions {
   /** Where each deployment keeps its state file and log. */
@@ -20,6 +20,9 @@ interface DeploymentFile {
   port: number;
   model: string;
   version: number;
+  /** The process's start time (from /proc), so a pid the OS has since reused is never taken for the scorer. */
+  startIdentity?: string;
+  tags?: Record<string, string>;
   deleted?: boolean;
 }
 
@@ -32,6 +35,23 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined where there is no /proc. */
+function startIdentity(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; the fields after its closing parenthesis do not.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the recorded scorer process still runs: the pid is alive and is the same process that was started. */
+function running(file: DeploymentFile): boolean {
+  if (file.deleted || !file.pid || !alive(file.pid)) return false;
+  return file.startIdentity === undefined || startIdentity(file.pid) === file.startIdentity;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -52,6 +72,8 @@ async function freePort(host: string): Promise<number> {
 export class LocalScorerDeployer implements Deployer {
   readonly kind = 'local';
   readonly #host: string;
+  /** Begins in progress in this process, so two concurrent begins of one name start one server. */
+  readonly #beginning = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: LocalScorerOptions) {
     this.#host = opts.host ?? '127.0.0.1';
@@ -71,9 +93,21 @@ export class LocalScorerDeployer implements Deployer {
     }
   }
 
-  async beginDeploy(request: DeploymentRequest): Promise<void> {
+  /**
+   * Idempotent: a deployment whose recorded scorer still runs (started by this adapter or by one before a host
+   * restart, on the same state dir) is adopted, never started a second time.
+   */
+  beginDeploy(request: DeploymentRequest): Promise<void> {
+    const pending = this.#beginning.get(request.name);
+    if (pending) return pending;
+    const begun = this.#begin(request).finally(() => this.#beginning.delete(request.name));
+    this.#beginning.set(request.name, begun);
+    return begun;
+  }
+
+  async #begin(request: DeploymentRequest): Promise<void> {
     const existing = this.#read(request.name);
-    if (existing && !existing.deleted && alive(existing.pid)) return;
+    if (existing && running(existing)) return;
     fs.mkdirSync(this.opts.rootDir, { recursive: true });
     const port = await freePort(this.#host);
     const log = fs.openSync(path.join(this.opts.rootDir, `${request.name}.log`), 'a');
@@ -93,8 +127,16 @@ export class LocalScorerDeployer implements Deployer {
     );
     fs.closeSync(log);
     child.unref();
-    const file: DeploymentFile = { name: request.name, pid: child.pid ?? 0, port, model: request.model, version: request.version };
-    fs.writeFileSync(this.#file(request.name), JSON.stringify(file, null, 2));
+    const pid = child.pid ?? 0;
+    this.#write({
+      name: request.name,
+      pid,
+      port,
+      model: request.model,
+      version: request.version,
+      startIdentity: pid ? startIdentity(pid) : undefined,
+      tags: request.tags,
+    });
   }
 
   async getDeployment(name: string): Promise<DeploymentStatus | undefined> {
@@ -102,7 +144,7 @@ export class LocalScorerDeployer implements Deployer {
     if (!file) return undefined;
     if (file.deleted) return { state: 'deleted' };
     const endpoint = `http://${this.#host}:${file.port}`;
-    if (!alive(file.pid))
+    if (!running(file))
       return {
         state: 'failed',
         endpoint,
@@ -123,7 +165,29 @@ export class LocalScorerDeployer implements Deployer {
   async delete(name: string): Promise<void> {
     const file = this.#read(name);
     if (!file || file.deleted) return;
-    if (alive(file.pid)) process.kill(file.pid, 'SIGTERM');
-    fs.writeFileSync(this.#file(name), JSON.stringify({ ...file, deleted: true }, null, 2));
+    if (running(file)) process.kill(file.pid, 'SIGTERM');
+    this.#write({ ...file, deleted: true });
+  }
+
+  /** The scorers that still run, with the tags they were begun with: what the reaper weighs against the registry. */
+  async listDeployments(): Promise<DeployedServer[]> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.opts.rootDir).filter((f) => f.endsWith('.json'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names
+      .map((f) => this.#read(f.slice(0, -'.json'.length)))
+      .filter((file): file is DeploymentFile => file !== undefined && running(file))
+      .map((file) => ({ name: file.name, tags: file.tags ?? {} }));
+  }
+
+  /** Written whole or not at all: a host killed mid-write must not leave a record that hides a running scorer. */
+  #write(file: DeploymentFile): void {
+    const target = this.#file(file.name);
+    fs.writeFileSync(`${target}.tmp`, JSON.stringify(file, null, 2));
+    fs.renameSync(`${target}.tmp`, target);
   }
 }
