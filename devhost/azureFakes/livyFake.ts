@@ -75,6 +75,8 @@ export class LivyFake {
   #nextId = 0;
   #retainMs: number;
   #url = '';
+  #withoutNames = false;
+  #loseNextSubmitAnswer = false;
 
   constructor(private readonly opts: LivyFakeOptions) {
     this.#server = https.createServer(loopbackTls(), (req, res) => {
@@ -89,6 +91,16 @@ export class LivyFake {
   /** Sets livy.server.session.state-retain.sec (in ms), e.g. for a test of a batch forgotten before its next poll. */
   retainFinishedBatchesFor(ms: number): void {
     this.#retainMs = ms;
+  }
+
+  /** Answers batches without `name`, as older Livy builds do. */
+  answerWithoutNames(): void {
+    this.#withoutNames = true;
+  }
+
+  /** Accepts the next `POST /batches` and then drops the connection, as a gateway timeout or a lost answer does. */
+  loseNextSubmitAnswer(): void {
+    this.#loseNextSubmitAnswer = true;
   }
 
   /** The Livy endpoint template with `{cluster}`, for CANOPY_LIVY_ENDPOINT. */
@@ -144,8 +156,13 @@ export class LivyFake {
       if (status === 401) headers = { 'www-authenticate': 'Basic realm="HDInsight"' };
     }
     entry.status = status;
+    if (method === 'POST' && status === 201 && this.#loseNextSubmitAnswer) {
+      this.#loseNextSubmitAnswer = false;
+      res.destroy();
+      return;
+    }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    send(res, status, body);
+    send(res, status, this.#withoutNames ? withoutName(body) : body);
   }
 
   async #answer(
@@ -296,6 +313,12 @@ function view(batch: Batch): Record<string, unknown> {
     log: batch.log.slice(-10),
     state: batch.state,
   };
+}
+
+function withoutName(body: unknown): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const rest = Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'name'));
+  return Array.isArray(rest.sessions) ? { ...rest, sessions: rest.sessions.map(withoutName) } : rest;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

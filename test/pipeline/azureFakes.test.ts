@@ -84,7 +84,7 @@ describe('training pipeline on HDInsight + ACI fakes, failure paths (recorded ou
     const data = fashionSample();
     fakes = await startAzureFakes({ runner: 'recorded', aci: true });
     canopy = await startCanopy(fakes);
-    for (const name of ['create', 'forbidden', 'quota', 'dead', 'grid', 'cancel', 'unhealthy'])
+    for (const name of ['create', 'forbidden', 'quota', 'dead', 'forgotten', 'grid', 'cancel', 'unhealthy'])
       await uploadFolder('canopy-landing', `${prefix}-${name}/`, data);
   });
   afterAll(async () => {
@@ -148,6 +148,25 @@ describe('training pipeline on HDInsight + ACI fakes, failure paths (recorded ou
     expect(done.candidates[0].status).toBe('failed');
     expect(done.candidates[0].error.message).toContain('ValueError: regParam must be >= 0');
     await expectClusterTornDown(fakes, instanceId);
+  });
+
+  it('records a candidate whose batch Livy forgot before the next poll as the success it was', async () => {
+    const name = `${prefix}-forgotten`;
+    fakes.livy.retainFinishedBatchesFor(0);
+    try {
+      const instanceId = await runInline(canopy, azureSpec(name));
+      const done = await canopy.waitForEnd(name, instanceId);
+      expect(done.orchestration.output).toMatchObject({ candidates: { total: 1, succeeded: 1, failed: 0 }, tornDown: true });
+      expect(done.candidates[0].metrics.accuracy).toBeGreaterThan(0);
+      const cluster = clusterName(instanceId);
+      const polls = fakes.livy.requests.filter(
+        (r) => r.method === 'GET' && /\/batches\/\d+$/.test(r.path) && r.path.startsWith(`/${cluster}/`),
+      );
+      expect(polls.map((r) => r.status)).toContain(404);
+      await expectClusterTornDown(fakes, instanceId);
+    } finally {
+      fakes.livy.retainFinishedBatchesFor(600_000);
+    }
   });
 
   it("submits one Livy batch for a featurizer's grid and records a candidate failing inside it alone", async () => {

@@ -16,7 +16,8 @@ import { BatchPartState, BatchRequest, BatchStatus, ClusterRequest, ClusterStatu
 import { abfsUri, copyFolder } from './hdinsightStorage';
 import { JobBundle, packageZip, readJobBundle } from './hdinsightJobBundle';
 import { armCall, armError, isArmNotFound } from './armErrors';
-import { LivyBatchRequest, LivyClient, toBatchState } from './livyClient';
+import { LivyBatch, LivyBatchRequest, LivyClient, toBatchState } from './livyClient';
+import { gridParts, outcomeFromStorage } from './hdinsightBatchOutcome';
 
 export interface HdinsightDeps {
   azure: AzureResourcesConfig;
@@ -44,6 +45,26 @@ interface BatchRecord {
   name: string;
   clusterOutput: string;
   output: BatchRequest['output'];
+  /** A grid batch's candidate ids, each ending its own `<part>/` with `_SUCCESS` or `_FAILED`. */
+  parts?: string[];
+}
+
+/**
+ * Written to the cluster storage before `POST /batches` and completed with the batch id after it: a submit whose
+ * answer was lost finds its batch among those Livy numbered after `after`, instead of submitting again.
+ */
+interface SubmissionClaim extends BatchRecord {
+  after: number;
+  batchId?: number;
+}
+
+/** The batch an unanswered submission created: the one with its name, or, from a Livy that returns no names, the only one submitted since. */
+function claimedBatch(batches: LivyBatch[], claim: SubmissionClaim): number | undefined {
+  const since = batches.filter((b) => b.id > claim.after);
+  const named = since.find((b) => b.name === claim.name);
+  if (named) return named.id;
+  const nameless = since.filter((b) => b.name === undefined || b.name === null);
+  return nameless.length === 1 && since.length === 1 ? nameless[0].id : undefined;
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -121,44 +142,64 @@ export class HdinsightComputeTarget implements ComputeTarget {
     // Livy names are unique per cluster; an attached cluster serves several runs, so the output location disambiguates.
     const name = `${request.name}-${hash(`${request.output.container}/${request.output.prefix}`).slice(0, 10)}`;
     const livy = this.deps.livy(cluster);
-    const existing = (await livy.list()).find((b) => b.name === name);
-    if (existing) return { batchId: String(existing.id) };
+    const record: BatchRecord = {
+      name,
+      clusterOutput: this.#outputPrefix(request.output),
+      output: request.output,
+      parts: gridParts(request.args),
+    };
+    // The claim, keyed by the output location, is what makes a retried submit find its batch: Livy's `name` is not
+    // returned by every Livy build, and Livy forgets ended batches.
+    const claim = await this.#readClaim(cluster, request.output);
+    if (claim?.batchId !== undefined && !(await this.#wasKilled(cluster, String(claim.batchId)))) return { batchId: String(claim.batchId) };
+    if (claim && claim.batchId === undefined) {
+      const submitted = claimedBatch(await livy.list(), claim);
+      if (submitted !== undefined) return this.#recordSubmitted(cluster, submitted, record);
+    }
+    const idsBefore = (await livy.list()).map((b) => b.id);
+    await this.#writeClaim(cluster, { ...record, after: Math.max(-1, ...idsBefore) });
     const body = await this.#stageBatch(cluster, name, request);
+    let batchId: number;
     try {
-      const batch = await livy.submit(body);
-      await this.#writeRecord(cluster, batch.id, {
-        name,
-        clusterOutput: this.#outputPrefix(request.output),
-        output: request.output,
-      });
-      return { batchId: String(batch.id) };
+      batchId = (await livy.submit(body)).id;
     } catch (err) {
       // Submitted concurrently (the activity ran twice): the first submission stands.
       const first = toCanopyError(err).code === 'LIVY.BAD_REQUEST' ? (await livy.list()).find((b) => b.name === name) : undefined;
-      if (first) return { batchId: String(first.id) };
-      throw err;
+      if (!first) throw err;
+      batchId = first.id;
     }
+    return this.#recordSubmitted(cluster, batchId, record);
   }
 
   async getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined> {
     if (!/^\d+$/.test(batchId)) return undefined;
     const livy = this.deps.livy(cluster);
     const batch = await livy.get(Number(batchId));
-    if (!batch) {
-      const killed = await this.deps.clusterStorage.getInfo({ container: this.#container, name: this.#killMarker(cluster, batchId) });
-      return killed ? { state: 'killed' } : undefined;
+    const record = await this.#readRecord(cluster, Number(batchId));
+    let status: BatchStatus;
+    if (batch) {
+      const state = toBatchState(batch.state);
+      if (state === 'dead') return { state, log: (await livy.logTail(batch.id, logTailLines)).join('\n') };
+      if (state !== 'success') return { state };
+      if (!record) return { state: 'dead', log: `batch ${batchId} has no submission record on cluster ${cluster}` };
+      status = { state };
+    } else {
+      // Livy forgets a batch at once after DELETE and an ended one after its retain time: the storage still knows.
+      if (await this.#wasKilled(cluster, batchId)) return { state: 'killed' };
+      if (!record) return undefined;
+      status = await outcomeFromStorage(
+        this.deps.clusterStorage,
+        { container: this.#container, clusterOutput: record.clusterOutput, parts: record.parts ?? [] },
+        `${batchId} on cluster ${cluster}`,
+      );
+      if (status.state !== 'success') return status;
     }
-    const state = toBatchState(batch.state);
-    if (state === 'dead') return { state, log: (await livy.logTail(batch.id, logTailLines)).join('\n') };
-    if (state !== 'success') return { state };
-    const record = await this.#readRecord(cluster, batch.id);
-    if (!record) return { state: 'dead', log: `batch ${batchId} has no submission record on cluster ${cluster}` };
     await copyFolder(
       { store: this.deps.clusterStorage, container: this.#container, prefix: record.clusterOutput },
       { store: this.deps.data, container: record.output.container, prefix: record.output.prefix },
       '.canopy-copied',
     );
-    return { state };
+    return status;
   }
 
   async killBatch(cluster: string, batchId: string): Promise<void> {
@@ -311,6 +352,32 @@ export class HdinsightComputeTarget implements ComputeTarget {
 
   #outputPrefix(output: BatchRequest['output']): string {
     return `outputs/${hash(`${output.container}/${output.prefix}`)}/`;
+  }
+
+  async #recordSubmitted(cluster: string, batchId: number, record: BatchRecord): Promise<{ batchId: string }> {
+    await this.#writeRecord(cluster, batchId, record);
+    await this.#writeClaim(cluster, { ...record, after: batchId - 1, batchId });
+    return { batchId: String(batchId) };
+  }
+
+  #claimRef(cluster: string, output: BatchRequest['output']): BlobRef {
+    return { container: this.#container, name: `batches/${cluster}/claims/${hash(`${output.container}/${output.prefix}`)}.json` };
+  }
+
+  async #writeClaim(cluster: string, claim: SubmissionClaim): Promise<void> {
+    await this.deps.clusterStorage.ensureContainer(this.#container);
+    await this.deps.clusterStorage.create(this.#claimRef(cluster, claim.output), JSON.stringify(claim), {
+      contentType: 'application/json',
+    });
+  }
+
+  async #readClaim(cluster: string, output: BatchRequest['output']): Promise<SubmissionClaim | undefined> {
+    const content = await this.deps.clusterStorage.get(this.#claimRef(cluster, output));
+    return content ? (JSON.parse(content.toString('utf8')) as SubmissionClaim) : undefined;
+  }
+
+  async #wasKilled(cluster: string, batchId: string): Promise<boolean> {
+    return (await this.deps.clusterStorage.getInfo({ container: this.#container, name: this.#killMarker(cluster, batchId) })) !== undefined;
   }
 
   async #writeRecord(cluster: string, batchId: number, record: BatchRecord): Promise<void> {
