@@ -11,6 +11,7 @@ import { dashboardRoute } from './lib/dashboardAccess';
 import { continuationParam, oneOfParam } from './lib/dashboardParams';
 import { ApiError, nameParam, positiveIntParam, runIdParam } from './lib/http';
 import { withoutMachinePaths } from './lib/publicView';
+import { loadRun } from './lib/runRecords';
 
 const client = df.input.durableClient();
 
@@ -73,15 +74,7 @@ app.http('dashboardPipelineRun', {
     const name = nameParam(req.params.name, 'PIPELINE.NOT_FOUND', 'pipeline');
     const instanceId = runIdParam(name, req.params.instanceId);
     const comp = await composition();
-    const [run, candidates, status] = await Promise.all([
-      comp.runs.getPipelineRun(name, instanceId),
-      comp.runs.listCandidateRuns(name, instanceId),
-      df
-        .getClient(context)
-        .getStatus(instanceId, { showInput: false })
-        .catch(() => undefined),
-    ]);
-    if (!run && !status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+    const { run, candidates, status } = await loadRun(comp, context, name, instanceId);
     const live = status?.runtimeStatus !== undefined && liveStatuses.includes(status.runtimeStatus);
     const customStatus = status?.customStatus as LiveRunStatus | undefined;
     return {

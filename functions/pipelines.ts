@@ -3,13 +3,14 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { app as composition, Composition } from '../shared/composition';
 import { StoredSpec } from '../shared/ports/specStore';
-import { metricValue } from '../shared/domain/selection';
 import { SelectionMetric } from '../shared/domain/pipelineSpec';
 import { cancelEventName } from '../shared/domain/pipelineRun';
 import { permanent } from '../shared/errors';
+import { leaderboard } from '../shared/usecases/leaderboard';
 import { requireValidSpec, startPipelineRun } from '../shared/usecases/startRun';
 import { ApiError, handled, nameParam, positiveIntParam, readJson, runIdParam } from './lib/http';
 import { withoutMachinePaths } from './lib/publicView';
+import { loadRun } from './lib/runRecords';
 import { startRunDeps } from './lib/startRun';
 
 const client = df.input.durableClient();
@@ -161,15 +162,7 @@ app.http('getPipelineRun', {
     const name = nameParam(req.params.name, 'PIPELINE.NOT_FOUND', 'pipeline');
     const instanceId = runIdParam(name, req.params.instanceId);
     const comp = await composition();
-    const [run, candidates, status] = await Promise.all([
-      comp.runs.getPipelineRun(name, instanceId),
-      comp.runs.listCandidateRuns(name, instanceId),
-      df
-        .getClient(context)
-        .getStatus(instanceId, { showInput: false })
-        .catch(() => undefined),
-    ]);
-    if (!run && !status?.runtimeStatus) throw new ApiError(404, 'RUN.NOT_FOUND', `pipeline ${name} has no run ${instanceId}`);
+    const { run, candidates, status } = await loadRun(comp, context, name, instanceId);
     const customStatus = await withLiveCandidates(df.getClient(context), status?.customStatus, comp.clock.now());
     return {
       jsonBody: {
@@ -221,24 +214,7 @@ app.http('pipelineLeaderboard', {
     if (!['accuracy', 'classAverageAccuracy', 'macroRocAuc'].includes(metric))
       throw new ApiError(400, 'REQUEST.BAD_PARAMETER', 'metric must be accuracy, classAverageAccuracy or macroRocAuc');
     const top = positiveIntParam(req.query.get('top'), 'top', 20, 500);
-    const candidates = (await comp.runs.listCandidateRuns(stored.name)).filter((c) => c.status === 'succeeded' && c.metrics);
-    const rows = candidates
-      .map((c) => ({
-        instanceId: c.instanceId,
-        candidateId: c.candidateId,
-        classifier: c.classifier,
-        featurizer: c.featurizer,
-        params: c.params,
-        value: metricValue(metric, c.metrics!),
-        accuracy: c.metrics!.accuracy,
-        classAverageAccuracy: c.metrics!.classAverageAccuracy,
-        durationSeconds: c.durationSeconds,
-        endedAt: c.endedAt,
-      }))
-      .sort(
-        (a, b) => b.value - a.value || (a.durationSeconds ?? 0) - (b.durationSeconds ?? 0) || a.candidateId.localeCompare(b.candidateId),
-      )
-      .slice(0, top);
+    const rows = await leaderboard(comp.runs, stored.name, metric, top);
     return { jsonBody: { pipeline: stored.name, metric, leaderboard: rows } };
   }),
 });
