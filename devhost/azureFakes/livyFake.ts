@@ -21,6 +21,10 @@ import { readRequestBody } from './requestBody';
  * `livy.server.session.state-retain.sec` after it ended (600 s by default; `stateRetainMs` here) and at once after
  * DELETE — both then answer 404; a log page is `{ id, from, total, log }`, the last `size` (default 100, negative: all)
  * lines without `from`, the lines being `stdout: `, the driver's stdout, `\nstderr: `, its stderr, `\nYARN Diagnostics: `.
+ * The body is read as Livy's CreateBatchRequest (server/.../batch/CreateBatchRequest.scala) is: `pyFiles`, `archives`
+ * lists of strings and `conf` a map of strings (scalars read as strings, anything else a 400), and conf keys of Livy's
+ * default spark-blacklist.conf refused; like `pyFiles`, an `archives` entry (less its `#alias`) that is not in the
+ * cluster storage kills the batch as YARN's localization would.
  */
 export interface LivyFakeOptions {
   /** The gateway credentials of a running cluster; undefined when there is no such (running) cluster. */
@@ -211,20 +215,27 @@ export class LivyFake {
   }
 
   async #submit(cluster: string, body: unknown): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
-    const request = (body && typeof body === 'object' ? body : {}) as { file?: unknown; args?: unknown; name?: unknown; pyFiles?: unknown };
+    const request = (body && typeof body === 'object' ? body : {}) as {
+      file?: unknown;
+      args?: unknown;
+      name?: unknown;
+      pyFiles?: unknown;
+      archives?: unknown;
+      conf?: unknown;
+    };
     if (typeof request.file !== 'string') throw new LivyError(400, 'Rejected, Reason: requirement failed: file is required');
+    const archives = stringList(request.archives, 'archives');
+    const blacklisted = Object.keys(stringMap(request.conf, 'conf')).filter((key) => blacklistedConf.includes(key));
+    if (blacklisted.length > 0) throw new LivyError(400, `Blacklisted configuration values in session config: ${blacklisted.join(', ')}`);
     const name = typeof request.name === 'string' ? request.name : undefined;
     if (name && this.#batches.some((b) => b.cluster === cluster && b.name === name && !b.ended))
       throw new LivyError(400, `Duplicate session name: ${name}`);
     const args = Array.isArray(request.args) ? request.args.map(String) : [];
     const id = this.#nextId++;
-    const job = await this.#parseJob(
-      cluster,
-      String(id),
-      request.file,
-      args,
-      Array.isArray(request.pyFiles) ? request.pyFiles.map(String) : [],
-    );
+    const job = await this.#parseJob(cluster, String(id), request.file, args, [
+      ...stringList(request.pyFiles, 'pyFiles'),
+      ...archives.map((archive) => archive.split('#')[0]),
+    ]);
     const batch: Batch = { id, name, cluster, job: job.job ?? ({} as LivyJob), state: 'starting', log: [], ended: false };
     this.#batches.push(batch);
     this.#everSubmitted.push(batch);
@@ -242,9 +253,9 @@ export class LivyFake {
     key: string,
     file: string,
     args: string[],
-    pyFiles: string[],
+    shipped: string[],
   ): Promise<{ job?: LivyJob; problem?: string }> {
-    for (const path of [file, ...pyFiles]) {
+    for (const path of [file, ...shipped]) {
       const ref = this.#abfs(path);
       if (!ref || !(await this.opts.storage.getInfo(ref))) return { problem: `java.io.FileNotFoundException: ${path} does not exist` };
     }
@@ -302,6 +313,29 @@ export class LivyFake {
       if (endedAt !== undefined && now - endedAt >= this.#retainMs) this.#batches.splice(i, 1);
     }
   }
+}
+
+/** Livy's default spark-blacklist.conf: a batch may not move itself off YARN's cluster mode or swap Spark's own jars. */
+const blacklistedConf = ['spark.master', 'spark.submit.deployMode', 'spark.yarn.jar', 'spark.yarn.jars', 'spark.yarn.archive'];
+
+/** A `List[String]` field as Jackson reads it: absent is empty, scalars become strings, anything else is a 400. */
+function stringList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every(isScalar))
+    throw new LivyError(400, `Cannot deserialize ${field}: expected a list of strings (scala.collection.immutable.List)`);
+  return value.map(String);
+}
+
+/** A `Map[String, String]` field as Jackson reads it: absent is empty, scalar values become strings, anything else is a 400. */
+function stringMap(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every(isScalar))
+    throw new LivyError(400, `Cannot deserialize ${field}: expected a map of strings (scala.collection.immutable.Map)`);
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, String(entry)]));
+}
+
+function isScalar(value: unknown): boolean {
+  return ['string', 'number', 'boolean'].includes(typeof value);
 }
 
 function view(batch: Batch): Record<string, unknown> {

@@ -19,6 +19,9 @@ ML_OPSET = 2
 FEATURES = "features"
 LABEL = "label"
 PROBABILITIES = "probabilities"
+# onnxruntime runs ArgMax before opset 11 in double only from 1.20 on, which needs Python 3.10: with HDInsight 5.1's
+# Python 3.8 (onnxruntime 1.19 at most) a head at an older featurizer's opset would not load.
+DOUBLE_ARGMAX_OPSET = 11
 
 
 def _model(nodes, initializers, feature_count: int, class_count: int, opset: int, ir_version: int,
@@ -35,6 +38,19 @@ def _model(nodes, initializers, feature_count: int, class_count: int, opset: int
     model.producer_name = "canopy"
     onnx.checker.check_model(model)
     return model
+
+
+def _label_nodes(margins: str, opset: int) -> list:
+    """label = argmax of double margins. Before DOUBLE_ARGMAX_OPSET the margins less their row maximum (which
+    becomes exactly 0) are cast to float, which keeps their order, and ArgMax runs in float."""
+    if opset >= DOUBLE_ARGMAX_OPSET:
+        return [helper.make_node("ArgMax", [margins], [LABEL], axis=1, keepdims=0)]
+    return [
+        helper.make_node("ReduceMax", [margins], ["head_margins_max"], axes=[1], keepdims=1),
+        helper.make_node("Sub", [margins, "head_margins_max"], ["head_margins_shifted"]),
+        helper.make_node("Cast", ["head_margins_shifted"], ["head_margins_shifted_float"], to=TensorProto.FLOAT),
+        helper.make_node("ArgMax", ["head_margins_shifted_float"], [LABEL], axis=1, keepdims=0),
+    ]
 
 
 def linear_head(weights: np.ndarray, intercepts: np.ndarray, opset: int, ir_version: int, double_input=False):
@@ -55,7 +71,7 @@ def linear_head(weights: np.ndarray, intercepts: np.ndarray, opset: int, ir_vers
         helper.make_node("Add", ["head_products", "head_intercepts"], ["head_margins"]),
         helper.make_node("Softmax", ["head_margins"], ["head_probabilities_double"], axis=1),
         helper.make_node("Cast", ["head_probabilities_double"], [PROBABILITIES], to=TensorProto.FLOAT),
-        helper.make_node("ArgMax", ["head_margins"], [LABEL], axis=1, keepdims=0),
+        *_label_nodes("head_margins", opset),
     ]
     feature_type = TensorProto.DOUBLE if double_input else TensorProto.FLOAT
     return _model(nodes, initializers, feature_count, class_count, opset, ir_version, feature_type)
@@ -201,7 +217,7 @@ def perceptron_head(layers, shift: np.ndarray, scale: np.ndarray, opset: int, ir
     nodes += [
         helper.make_node("Softmax", [margins], ["head_probabilities_double"], axis=1),
         helper.make_node("Cast", ["head_probabilities_double"], [PROBABILITIES], to=TensorProto.FLOAT),
-        helper.make_node("ArgMax", [margins], [LABEL], axis=1, keepdims=0),
+        *_label_nodes(margins, opset),
     ]
     feature_type = TensorProto.DOUBLE if double_input else TensorProto.FLOAT
     return _model(nodes, initializers, feature_count, class_count, opset, ir_version, feature_type)

@@ -14,7 +14,15 @@ import { permanent, toCanopyError } from '../../errors';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
 import { BatchPartState, BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
 import { abfsUri, copyFolder } from './hdinsightStorage';
-import { JobBundle, packageZip, readJobBundle } from './hdinsightJobBundle';
+import {
+  JobBundle,
+  JobEnvironment,
+  jobEnvironmentArchiveName,
+  jobEnvironmentBatchFields,
+  locateJobEnvironment,
+  packageZip,
+  readJobBundle,
+} from './hdinsightJobBundle';
 import { armCall, armError, isArmNotFound } from './armErrors';
 import { LivyBatch, LivyBatchRequest, LivyClient, toBatchState } from './livyClient';
 import { gridParts, outcomeFromStorage } from './hdinsightBatchOutcome';
@@ -30,6 +38,12 @@ export interface HdinsightDeps {
   /** The clusters' default storage (ADLS Gen2 in Azure, Azurite against the fakes), container `azure.clusterStorage.container`. */
   clusterStorage: BlobStore;
   jobsDir: string;
+  /**
+   * The jobs' Python environment every batch ships (`jobs/pack_environment.py`); by default the one packed for the
+   * current lock under `jobsDir`, required in Azure. Against the fakes, whose Livy runs the jobs on `jobs/.venv`, none
+   * unless given here.
+   */
+  jobEnvironment?: JobEnvironment;
   /** Folder of prepared featurizers, `<name>-pooled.onnx`. */
   modelsDir: string;
 }
@@ -82,6 +96,7 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex').s
 export class HdinsightComputeTarget implements ComputeTarget {
   readonly kind = 'hdinsight';
   #bundle?: JobBundle;
+  #environment?: JobEnvironment;
   readonly #account: string;
 
   constructor(private readonly deps: HdinsightDeps) {
@@ -308,12 +323,35 @@ export class HdinsightComputeTarget implements ComputeTarget {
         uri(`features/${cluster}/${request.featurizer}/`),
       );
     if (request.model) args.push('--model', uri(await this.#stageFolder(request.model)));
+    const environment = await this.#uploadEnvironment();
     return {
       name,
       file: uri(`${jobs}${request.job}.py`),
       pyFiles: [uri(`${jobs}${packageZip}`)],
+      ...(environment ? jobEnvironmentBatchFields(uri(environment)) : {}),
       args: [...args, ...request.args],
     };
+  }
+
+  /** Puts the jobs' environment on the cluster storage once per hash; returns its blob, or undefined when none is shipped. */
+  async #uploadEnvironment(): Promise<string | undefined> {
+    this.#environment ??= this.deps.jobEnvironment ?? (this.deps.azure.fakes ? undefined : locateJobEnvironment(this.deps.jobsDir));
+    if (!this.#environment) return undefined;
+    const { hash: environmentHash, archive } = this.#environment;
+    const name = `environments/${environmentHash}/${jobEnvironmentArchiveName}`;
+    const marker = { container: this.#container, name: `environments/${environmentHash}/.canopy-uploaded` };
+    if (await this.deps.clusterStorage.getInfo(marker)) return name;
+    if (!fs.existsSync(archive))
+      throw permanent(
+        'COMPUTE.ENVIRONMENT_MISSING',
+        `the jobs' Python environment for the cluster is not packed (${archive}); run 'python jobs/pack_environment.py' before deploying`,
+      );
+    await this.deps.clusterStorage.ensureContainer(this.#container);
+    await this.deps.clusterStorage.create({ container: this.#container, name }, fs.readFileSync(archive), {
+      contentType: 'application/gzip',
+    });
+    await this.deps.clusterStorage.create(marker, new Date().toISOString());
+    return name;
   }
 
   async #uploadJobs(): Promise<string> {

@@ -4,6 +4,7 @@ import { AzureResourcesConfig } from '../../config';
 import { BlobStore } from '../../ports/blobStore';
 import { armClientOptions, AzureAccess } from './azureCredential';
 import { HdinsightComputeTarget } from './hdinsightComputeTarget';
+import { JobEnvironment } from './hdinsightJobBundle';
 import { LivyClient } from './livyClient';
 
 export interface HdinsightWiring {
@@ -20,6 +21,8 @@ export interface HdinsightWiring {
   clusterStorage: BlobStore;
   jobsDir: string;
   modelsDir: string;
+  /** The jobs' Python environment to ship (default: the one packed under `jobsDir`; none against the fakes). */
+  jobEnvironment?: JobEnvironment;
 }
 
 /** The HDInsight compute target: ARM's clusters API (reached with `access`) and each cluster's Livy. */
@@ -41,5 +44,6 @@ export function createHdinsightComputeTarget(wiring: HdinsightWiring): Hdinsight
     clusterStorage: wiring.clusterStorage,
     jobsDir: wiring.jobsDir,
     modelsDir: wiring.modelsDir,
+    jobEnvironment: wiring.jobEnvironment,
   });
 }

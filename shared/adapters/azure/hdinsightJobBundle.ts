@@ -12,6 +12,45 @@ export interface JobBundle {
 
 export const packageZip = 'canopy_jobs.zip';
 
+/**
+ * The jobs' Python dependencies for the cluster (HDInsight 5.1: CPython 3.8), packed by `jobs/pack_environment.py`
+ * from `jobs/requirements-cluster.txt` into `<jobsDir>/.environment/<hash>/canopyenv.tar.gz`.
+ */
+export interface JobEnvironment {
+  /** The lock's and the pack script's content hash, as `pack_environment.py`'s `environment_hash`: uploaded once per hash. */
+  hash: string;
+  /** The archive on this machine. */
+  archive: string;
+}
+
+/** The folder name YARN unpacks the archive to in each container, relative to the driver's and executors' working directory. */
+export const jobEnvironmentAlias = 'canopyenv';
+export const jobEnvironmentArchiveName = `${jobEnvironmentAlias}.tar.gz`;
+
+/** Where `jobs/pack_environment.py` puts the environment for the current lock (it may not be built yet). */
+export function locateJobEnvironment(jobsDir: string): JobEnvironment {
+  const digest = createHash('sha256');
+  for (const file of ['requirements-cluster.txt', 'pack_environment.py'])
+    digest.update(fs.readFileSync(path.join(jobsDir, file))).update('\0');
+  const hash = digest.digest('hex').slice(0, 16);
+  return { hash, archive: path.join(jobsDir, '.environment', hash, jobEnvironmentArchiveName) };
+}
+
+/**
+ * The Livy batch fields that put the environment on the import path: YARN unpacks `archives` as `./canopyenv` in
+ * every container, and PYTHONPATH names it for the driver (cluster mode: the application master's environment) and
+ * the executors. Spark's YARN client appends its own entries (pyspark.zip, py4j, `pyFiles`) to both, so nothing of
+ * pyspark's is replaced, and PYTHONPATH comes before the cluster Python's site-packages, whose older numpy and pandas
+ * it hides.
+ */
+export function jobEnvironmentBatchFields(archiveUri: string): { archives: string[]; conf: Record<string, string> } {
+  const importPath = `./${jobEnvironmentAlias}`;
+  return {
+    archives: [`${archiveUri}#${jobEnvironmentAlias}`],
+    conf: { 'spark.yarn.appMasterEnv.PYTHONPATH': importPath, 'spark.executorEnv.PYTHONPATH': importPath },
+  };
+}
+
 /** Reads the bundle from `jobsDir` (the same files `jobs/spark-submit.sh` ships locally). */
 export function readJobBundle(jobsDir: string): JobBundle {
   const files = new Map<string, Buffer>();

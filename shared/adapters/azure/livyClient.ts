@@ -15,6 +15,7 @@ export interface LivyBatch {
 export interface LivyBatchRequest {
   file: string;
   pyFiles?: string[];
+  archives?: string[];
   args?: string[];
   name?: string;
   conf?: Record<string, string>;
