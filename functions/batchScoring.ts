@@ -119,7 +119,8 @@ app.http('startBatchScoring', {
       via: request.via,
       pageSize: request.pageSize,
       concurrency: request.concurrency,
-      compute: { target: comp.config.runtime === 'local' ? 'local-spark' : 'hdinsight', timeoutMinutes: 60, maxLifetimeMinutes: 180 },
+      // HDInsight wherever it is configured (always in Azure; locally when the Azure fakes are), local Spark otherwise.
+      compute: { target: comp.config.azure ? 'hdinsight' : 'local-spark', timeoutMinutes: 60, maxLifetimeMinutes: 180 },
       pollSeconds: comp.config.pollSeconds,
     };
     await df.getClient(context).startNew(batchScoringName, { instanceId, input });

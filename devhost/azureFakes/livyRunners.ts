@@ -42,7 +42,7 @@ export interface RecordedOutcome {
   runningMs: number;
   /** `success` writes `files` under the output prefix; `dead` ends with `log`. */
   ends: 'success' | 'dead';
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
   log?: string[];
   /** A grid batch's (`--grid`) candidates that end with `_FAILED` instead of the files. */
   failedCandidates?: string[];

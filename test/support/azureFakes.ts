@@ -5,9 +5,12 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ArmFake } from '../../devhost/azureFakes/arm/armFake';
 import { ContainerInstanceFake } from '../../devhost/azureFakes/containerInstanceFake';
+import { registerManagedCluster } from '../../devhost/azureFakes/containerServiceClusters';
 import { GatewayCredentials, hdinsightClusters } from '../../devhost/azureFakes/hdinsightClusters';
+import { KubernetesFake } from '../../devhost/azureFakes/kubernetesFake';
 import { LivyFake } from '../../devhost/azureFakes/livyFake';
 import { LivyRunner, LocalSparkLivyRunner, RecordedLivyRunner } from '../../devhost/azureFakes/livyRunners';
+import { resourceGroupResourcesRoute } from '../../devhost/azureFakes/resourceGroupResources';
 import { AzureBlobStore } from '../../shared/adapters/azure/azureBlobStore';
 import { LocalSparkComputeTarget } from '../../shared/adapters/local/localSparkComputeTarget';
 import { fakeAzureToken } from '../../shared/composition';
@@ -17,6 +20,8 @@ import { testAppSettings, testEndpoints } from './testStack';
 export const fakeSubscription = '6a3c6f44-7f2e-4b4e-9d0c-4d2f3b1a0c11';
 export const fakeResourceGroup = 'canopy-compute';
 export const fakeClusterAccount = 'canopyclusters';
+export const fakeAksCluster = 'canopy-serving';
+export const fakeAksNamespace = 'canopy';
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 export interface AzureFakes {
@@ -25,6 +30,8 @@ export interface AzureFakes {
   /** Set when the Livy fake plays back recorded outcomes. */
   recorded?: RecordedLivyRunner;
   aci?: ContainerInstanceFake;
+  /** Set when the fakes serve an AKS cluster (`fakeAksCluster` in the compute resource group). */
+  kube?: KubernetesFake;
   /** The settings a devhost (or `loadConfig`) needs to use the Azure adapters against these fakes. */
   env: Record<string, string>;
   azure: AzureResourcesConfig;
@@ -39,6 +46,10 @@ export interface AzureFakesOptions {
   deleteMs?: number;
   /** Also serve Container Instances (containers run the compiled scorer; build first). */
   aci?: boolean;
+  /** How long a container group takes to provision (default 300 ms). */
+  aciProvisionMs?: number;
+  /** Also serve an existing AKS cluster whose API server is the Kubernetes fake (pods run the compiled scorer). */
+  aks?: { progressDeadlineMs?: number };
 }
 
 /**
@@ -56,14 +67,32 @@ export async function startAzureFakes(opts: AzureFakesOptions): Promise<AzureFak
   })
     .register(hdinsightClusters({ provisionMs: opts.provisionMs ?? 1500, deleteMs: opts.deleteMs ?? 500 }))
     .listen();
+  // The reaper's inventory lists the resource group, as it does in Azure.
+  arm.route(resourceGroupResourcesRoute(arm));
   const aci = opts.aci
     ? new ContainerInstanceFake(arm, {
         scorerEntry: path.join(repoRoot, 'dist', 'scoring', 'main.js'),
         storageConnectionString: testEndpoints.storageConnectionString,
-        provisionMs: 300,
+        provisionMs: opts.aciProvisionMs ?? 300,
         deleteMs: 200,
       })
     : undefined;
+  const kube = opts.aks
+    ? await new KubernetesFake({
+        token: fakeAzureToken,
+        scorerEntry: path.join(repoRoot, 'dist', 'scoring', 'main.js'),
+        storageConnectionString: testEndpoints.storageConnectionString,
+        progressDeadlineMs: opts.aks.progressDeadlineMs,
+      }).listen()
+    : undefined;
+  if (kube)
+    registerManagedCluster(arm, {
+      subscriptionId: fakeSubscription,
+      resourceGroup: fakeResourceGroup,
+      cluster: fakeAksCluster,
+      location: 'eastus',
+      kubeconfig: () => kube.kubeconfig(fakeAksCluster),
+    });
   const clusterId = (name: string) => arm.resourceId(fakeResourceGroup, 'Microsoft.HDInsight/clusters', name);
   const recorded = opts.runner === 'recorded' ? new RecordedLivyRunner(storage) : undefined;
   const runner: LivyRunner =
@@ -94,6 +123,7 @@ export async function startAzureFakes(opts: AzureFakesOptions): Promise<AzureFak
     CANOPY_WORKLOAD_IDENTITY_ID: `/subscriptions/${fakeSubscription}/resourceGroups/${fakeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/canopy-workload`,
     CANOPY_WORKLOAD_IDENTITY_CLIENT_ID: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
     CANOPY_SCORER_IMAGE: 'canopyregistry.azurecr.io/canopy-scorer:test',
+    ...(kube ? { CANOPY_AKS_CLUSTER: fakeAksCluster, CANOPY_AKS_NAMESPACE: fakeAksNamespace } : {}),
   };
   const azure = loadConfig({ ...testAppSettings(), ...env }).azure as AzureResourcesConfig;
   return {
@@ -101,12 +131,14 @@ export async function startAzureFakes(opts: AzureFakesOptions): Promise<AzureFak
     livy,
     recorded,
     aci,
+    kube,
     env,
     azure,
     clusterId,
     async close() {
       await livy.close();
       await aci?.close();
+      await kube?.close();
       await arm.close();
     },
   };
