@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { retryWhileTransient } from './loadRetry';
 import { loadModelPackage } from './modelPackage';
 import { ScoringServer } from './server';
 
@@ -13,7 +14,8 @@ function numberSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): 
 /**
  * `node dist/scoring/main.js --package <uri> [--port 8080] [--host 0.0.0.0]`. Settings: MODEL_PACKAGE_URI,
  * MODEL_NAME, MODEL_VERSION, SCORER_HOST, SCORER_PORT, SCORER_MAX_ROWS, SCORER_MAX_BODY_BYTES, SCORER_THREADS,
- * SCORER_BATCHING (auto|on|off), SCORER_BATCH_MAX_ROWS, SCORER_BATCH_WINDOW_MS, SCORER_SHUTDOWN_TIMEOUT_MS and, for
+ * SCORER_BATCHING (auto|on|off), SCORER_BATCH_MAX_ROWS, SCORER_BATCH_WINDOW_MS, SCORER_SHUTDOWN_TIMEOUT_MS,
+ * SCORER_LOAD_RETRY_SECONDS (how long transient storage faults are retried at start) and, for
  * Azurite, MODEL_STORAGE_CONNECTION (in Azure the managed identity reads the package). This entry point is
  * the scorer's only reader of the environment: the container carries no shared/ code.
  */
@@ -42,7 +44,10 @@ async function main(): Promise<void> {
     version: env.MODEL_VERSION ?? '0',
     // The log is what ACI and AKS show of a deployment that never gets ready.
     load: () =>
-      loadModelPackage(uri, env.MODEL_STORAGE_CONNECTION).then(
+      retryWhileTransient(() => loadModelPackage(uri, env.MODEL_STORAGE_CONNECTION), {
+        deadlineMs: numberSetting(env, 'SCORER_LOAD_RETRY_SECONDS', 300) * 1000,
+        onRetry: (err, delayMs) => console.error(`scorer: ${err.message}; trying again in ${delayMs} ms`),
+      }).then(
         (pkg) => {
           console.log(`scorer loaded the model package (${pkg.manifest.labels.length} labels)`);
           return pkg;

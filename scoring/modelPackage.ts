@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { DefaultAzureCredential } from '@azure/identity';
+import { PackageReadError, transientStatus } from './loadRetry';
 import { ManifestError, ModelManifest, parseManifest } from './manifest';
 
 export interface LoadedPackage {
@@ -18,6 +19,12 @@ function localReader(dir: string): FileReader {
   return async (name) => fs.promises.readFile(path.join(dir, name));
 }
 
+/**
+ * The SDK's default waits 4 s, then 8 s, … after a refused connection; storage that restarts is back sooner, and
+ * `retryWhileTransient` keeps trying after these.
+ */
+const quickRetries = { maxTries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 1000 };
+
 /** `https://<account>/<container>/<prefix>/`: read with a connection string when given (Azurite), else the managed identity. */
 function blobReader(uri: string, connectionString: string | undefined): FileReader {
   const url = new URL(uri);
@@ -27,8 +34,10 @@ function blobReader(uri: string, connectionString: string | undefined): FileRead
   const accountInPath = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
   const [container, ...prefix] = accountInPath ? parts.slice(1) : parts;
   const service = connectionString
-    ? BlobServiceClient.fromConnectionString(connectionString)
-    : new BlobServiceClient(`${url.protocol}//${url.host}${accountInPath ? `/${parts[0]}` : ''}`, new DefaultAzureCredential());
+    ? BlobServiceClient.fromConnectionString(connectionString, { retryOptions: quickRetries })
+    : new BlobServiceClient(`${url.protocol}//${url.host}${accountInPath ? `/${parts[0]}` : ''}`, new DefaultAzureCredential(), {
+        retryOptions: quickRetries,
+      });
   const client: ContainerClient = service.getContainerClient(container);
   const base = prefix.length > 0 ? `${prefix.join('/')}/` : '';
   return async (name) => {
@@ -37,7 +46,7 @@ function blobReader(uri: string, connectionString: string | undefined): FileRead
     } catch (err) {
       const status = (err as RestError).statusCode;
       const why = status === 404 ? 'no such blob' : status ? `HTTP ${status}` : (err as Error).message;
-      throw new Error(`cannot read ${base}${name} from container ${container}: ${why}`);
+      throw new PackageReadError(`cannot read ${base}${name} from container ${container}: ${why}`, transientStatus(status));
     }
   };
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { uploadFolder } from '../support/canopyUnderTest';
@@ -26,6 +27,15 @@ function answerOf(res: http.IncomingMessage): Promise<Answer> {
 
 function get(url: string, agent: http.Agent | false = false): Promise<Answer> {
   return new Promise((resolve, reject) => http.get(url, { agent }, (res) => resolve(answerOf(res))).on('error', reject));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** `/health` once the scorer has stopped loading (ready or failed). */
@@ -117,6 +127,35 @@ describe('model server lifecycle (dist/scoring/main.js)', () => {
       );
     } finally {
       expect(await scorer.stop()).toBe(0);
+    }
+  });
+
+  it('keeps loading while storage is unreachable (a transient fault) and becomes ready once storage is back', async () => {
+    const prefix = `fashion model ${process.pid}/8/`;
+    await uploadFolder('scorer-tests', prefix, packageDir);
+    const azurite = new URL(/BlobEndpoint=([^;]+)/.exec(testEndpoints.storageConnectionString)?.[1] as string);
+    // Storage "down" is a port nobody listens on yet; "back" is a proxy on that port to Azurite.
+    const port = await freePort();
+    const blobEndpoint = `http://127.0.0.1:${port}${azurite.pathname}`;
+    const connection = testEndpoints.storageConnectionString.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${blobEndpoint}`);
+    const scorer = await startScorer(`${blobEndpoint}/scorer-tests/${encodeURI(prefix)}`, { MODEL_STORAGE_CONNECTION: connection });
+    let proxy: net.Server | undefined;
+    try {
+      await scorer.waitForOutput(/trying again in \d+ ms/, 60_000);
+      const health = await get(`${scorer.baseUrl}/health`);
+      expect([health.status, health.body.status]).toEqual([503, 'loading']);
+      proxy = net.createServer((client) => {
+        const upstream = net.connect(Number(azurite.port), azurite.hostname);
+        client.pipe(upstream).pipe(client);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      });
+      await new Promise<void>((resolve) => proxy?.listen(port, '127.0.0.1', resolve));
+      await scorer.waitReady(60_000);
+      expect(scorer.output()).toMatch(/ECONNREFUSED/);
+    } finally {
+      expect(await scorer.stop()).toBe(0);
+      await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
     }
   });
 

@@ -49,18 +49,28 @@ export function createTrainActivities({
     candidate,
   });
 
-  /** Records a candidate whose batch (or grid part) succeeded, from its metrics.json; a candidate without one fails. */
+  /**
+   * Records a candidate whose batch (or grid part) succeeded, from its metrics.json. Outputs missing from storage are
+   * asked of the target once more (`reread`: a local target uploads them again from the batch folder, as a crash of
+   * storage may have lost them); a candidate still without them fails.
+   */
   async function recordSucceeded(
     spec: PipelineSpec,
     ref: CandidateRef,
     batchId: string,
     costPerHour: number,
+    reread: () => Promise<unknown>,
   ): Promise<{ ok: true; accuracy: number } | { ok: false }> {
     const output = candidateOutput(ref.run, spec, ref.candidate.id);
     const target = compute(ref.cluster.target);
     const metricsRef = target.outputRef({ output }, 'metrics.json');
-    const metricsText = await blobs.get(metricsRef);
-    const success = await blobs.getInfo(target.outputRef({ output }, '_SUCCESS'));
+    const successRef = target.outputRef({ output }, '_SUCCESS');
+    const read = async () => ({ metricsText: await blobs.get(metricsRef), success: await blobs.getInfo(successRef) });
+    let { metricsText, success } = await read();
+    if (!metricsText || !success) {
+      await reread();
+      ({ metricsText, success } = await read());
+    }
     if (!metricsText || !success) {
       const message = 'the batch succeeded but left no metrics.json and _SUCCESS';
       await recordCandidateFailed(records, recordRef(ref), { code: 'TRAIN.NO_OUTPUT', message, batchId });
@@ -125,7 +135,9 @@ export function createTrainActivities({
     async collectCandidate(ref) {
       const { run, cluster, candidate, batchId, costPerHour } = ref;
       const spec = await specOf(specs, run);
-      const outcome = await recordSucceeded(spec, { run, cluster, candidate }, batchId, costPerHour);
+      const outcome = await recordSucceeded(spec, { run, cluster, candidate }, batchId, costPerHour, () =>
+        compute(cluster.target).getBatch(cluster.name, batchId),
+      );
       return outcome.ok
         ? { ok: true, accuracy: outcome.accuracy }
         : failure('TRAIN.NO_OUTPUT', `candidate ${candidate.id} left no metrics`);
@@ -167,7 +179,9 @@ export function createTrainActivities({
       for (const candidate of candidates) {
         const state = await target.getBatchPart(cluster.name, batchId, candidate.id);
         if (state === 'success') {
-          const outcome = await recordSucceeded(spec, { run, cluster, candidate }, batchId, costPerHour);
+          const outcome = await recordSucceeded(spec, { run, cluster, candidate }, batchId, costPerHour, () =>
+            target.getBatchPart(cluster.name, batchId, candidate.id),
+          );
           settled.push({ candidateId: candidate.id, ok: outcome.ok, code: outcome.ok ? undefined : 'TRAIN.NO_OUTPUT' });
         } else if (state === 'failed') {
           const output = candidateOutput(run, spec, candidate.id);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { sameProcessRunning, startIdentity } from './processes';
 import { DeployedServer, Deployer, DeploymentRequest, DeploymentStatus } from '../../ports/deployer';
 
 export interface LocalScorerOptions {
@@ -28,30 +29,9 @@ interface DeploymentFile {
 
 const safeName = /^[a-z0-9][a-z0-9._-]{0,120}$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined where there is no /proc. */
-function startIdentity(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; the fields after its closing parenthesis do not.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether the recorded scorer process still runs: the pid is alive and is the same process that was started. */
 function running(file: DeploymentFile): boolean {
-  if (file.deleted || !file.pid || !alive(file.pid)) return false;
-  return file.startIdentity === undefined || startIdentity(file.pid) === file.startIdentity;
+  return !file.deleted && sameProcessRunning(file.pid, file.startIdentity);
 }
 
 async function freePort(host: string): Promise<number> {

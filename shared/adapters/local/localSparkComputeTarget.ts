@@ -5,6 +5,7 @@ import path from 'node:path';
 import { BlobRef, BlobStore } from '../../ports/blobStore';
 import { BatchPartState, BatchRequest, BatchStatus, ClusterRequest, ClusterStatus, ComputeTarget } from '../../ports/computeTarget';
 import { permanent } from '../../errors';
+import { alive, sameProcessRunning, startIdentity } from './processes';
 
 export interface LocalSparkOptions {
   /** Where clusters keep their staged inputs, batch folders and logs. */
@@ -29,6 +30,17 @@ interface BatchFile {
   startedAt: string;
 }
 
+/** Written with the batch folder itself: what to start, and which process is starting it. */
+interface SubmissionFile {
+  request: BatchRequest;
+  owner: ProcessIdentity;
+}
+
+interface ProcessIdentity {
+  pid: number;
+  start?: string;
+}
+
 const logTailLines = 40;
 const safeName = /^[a-z0-9][a-z0-9._-]{0,120}$/;
 
@@ -47,15 +59,16 @@ function writeJson(file: string, value: unknown): void {
   fs.renameSync(temp, file);
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
+function readPid(file: string): number | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const thisProcess = (): ProcessIdentity => ({ pid: process.pid, start: startIdentity(process.pid) });
 
 function tail(file: string): string {
   try {
@@ -73,6 +86,9 @@ function tail(file: string): string {
  */
 export class LocalSparkComputeTarget implements ComputeTarget {
   readonly kind = 'local-spark';
+
+  /** Starts in progress in this process, by batch: a poll racing the submit joins it instead of starting another job. */
+  readonly #launching = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: LocalSparkOptions) {}
 
@@ -122,57 +138,121 @@ export class LocalSparkComputeTarget implements ComputeTarget {
     writeJson(path.join(dir, 'cluster.json'), { ...file, state: 'deleted' });
   }
 
+  /**
+   * The batch folder appears whole, with the request inside, before anything starts; the job's wrapper then records
+   * its own pid (`launched`) as its first act. So a host killed anywhere in between leaves a folder that says exactly
+   * what to start, and a later poll starts it once (see `#resumeAbandoned`) instead of waiting for a batch that never ran.
+   */
   async submitBatch(cluster: string, request: BatchRequest): Promise<{ batchId: string }> {
     const state = await this.getCluster(cluster);
     if (state?.state !== 'running')
       throw permanent('COMPUTE.NOT_RUNNING', `cluster ${cluster} is not running (${state?.state ?? 'missing'})`);
     const dir = this.#batchDir(cluster, request.name);
+    if (request.featurizer && !fs.existsSync(this.#featurizerModel(request.featurizer)))
+      throw permanent(
+        'COMPUTE.FEATURIZER_MISSING',
+        `featurizer ${request.featurizer} is not prepared (${this.#featurizerModel(request.featurizer)}); run jobs/setup.sh`,
+      );
     fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const pending = path.join(path.dirname(dir), `.${request.name}.${process.pid}.pending`);
+    fs.rmSync(pending, { recursive: true, force: true });
+    fs.mkdirSync(pending);
+    writeJson(path.join(pending, 'submission.json'), { request, owner: thisProcess() } satisfies SubmissionFile);
     try {
-      fs.mkdirSync(dir);
+      fs.renameSync(pending, dir);
     } catch (err) {
-      // Submitted before (the activity ran twice): the first submission stands.
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { batchId: request.name };
+      fs.rmSync(pending, { recursive: true, force: true });
+      // Submitted before (the activity ran twice): the first submission stands, started now if it never was.
+      if (['EEXIST', 'ENOTEMPTY'].includes((err as NodeJS.ErrnoException).code ?? '')) {
+        await this.#resumeAbandoned(cluster, request.name);
+        return { batchId: request.name };
+      }
       throw err;
     }
+    await this.#launch(cluster, request);
+    return { batchId: request.name };
+  }
+
+  #featurizerModel(featurizer: string): string {
+    return path.join(this.opts.modelsDir, `${featurizer}-pooled.onnx`);
+  }
+
+  #launch(cluster: string, request: BatchRequest): Promise<void> {
+    const key = `${cluster}/${request.name}`;
+    const pending = this.#launching.get(key);
+    if (pending) return pending;
+    const launched = this.#stageAndSpawn(cluster, request).finally(() => this.#launching.delete(key));
+    this.#launching.set(key, launched);
+    return launched;
+  }
+
+  async #stageAndSpawn(cluster: string, request: BatchRequest): Promise<void> {
+    const dir = this.#batchDir(cluster, request.name);
     const input = await this.#stage(cluster, request.input);
     const args = [`${request.job}.py`, '--input', `file://${input}`, '--output', `file://${path.join(dir, 'output')}`];
-    if (request.featurizer) {
-      const model = path.join(this.opts.modelsDir, `${request.featurizer}-pooled.onnx`);
-      if (!fs.existsSync(model))
-        throw permanent('COMPUTE.FEATURIZER_MISSING', `featurizer ${request.featurizer} is not prepared (${model}); run jobs/setup.sh`);
+    if (request.featurizer)
       args.push(
         '--featurizer',
-        model,
+        this.#featurizerModel(request.featurizer),
         '--features-cache',
         `file://${path.join(this.#clusterDir(cluster), 'features', request.featurizer)}`,
       );
-    }
     if (request.model) args.push('--model', `file://${await this.#stage(cluster, request.model)}`);
     args.push(...request.args);
     const log = path.join(dir, 'job.log');
     const exitFile = path.join(dir, 'exitcode');
-    const command = `"$0" "$@" > ${JSON.stringify(log)} 2>&1; echo $? > ${JSON.stringify(exitFile)}`;
+    const launchedFile = path.join(dir, 'launched');
+    const command = `echo $$ > ${JSON.stringify(launchedFile)}; "$0" "$@" > ${JSON.stringify(log)} 2>&1; echo $? > ${JSON.stringify(exitFile)}`;
     const child = spawn('bash', ['-c', command, path.join(this.opts.jobsDir, 'spark-submit.sh'), ...args], {
       cwd: this.opts.jobsDir,
       detached: true,
       stdio: 'ignore',
     });
     child.unref();
+    // One line per start: how a crash audit counts a batch that ran twice.
+    fs.appendFileSync(path.join(dir, 'launches'), `${new Date().toISOString()} ${child.pid}\n`);
     writeJson(path.join(dir, 'batch.json'), {
       name: request.name,
       pid: child.pid,
       output: request.output,
       startedAt: new Date().toISOString(),
     } satisfies BatchFile);
-    return { batchId: request.name };
+  }
+
+  /**
+   * A batch folder without `batch.json` after its submitter died: if the job's wrapper got as far as `launched`, the
+   * job runs (or ran) and only its record is missing; otherwise nothing ever started, and it starts now, once.
+   */
+  async #resumeAbandoned(cluster: string, batchId: string): Promise<BatchFile | undefined> {
+    const dir = this.#batchDir(cluster, batchId);
+    const recorded = readJson<BatchFile>(path.join(dir, 'batch.json'));
+    if (recorded || fs.existsSync(path.join(dir, 'killed'))) return recorded;
+    const submission = readJson<SubmissionFile>(path.join(dir, 'submission.json'));
+    if (!submission) return undefined;
+    const launchedPid = readPid(path.join(dir, 'launched'));
+    if (launchedPid !== undefined) {
+      const batch: BatchFile = {
+        name: batchId,
+        pid: launchedPid,
+        output: submission.request.output,
+        startedAt: fs.statSync(path.join(dir, 'launched')).mtime.toISOString(),
+      };
+      writeJson(path.join(dir, 'batch.json'), batch);
+      return batch;
+    }
+    const ours = submission.owner.pid === process.pid && submission.owner.start === thisProcess().start;
+    if (ours ? this.#launching.has(`${cluster}/${batchId}`) : sameProcessRunning(submission.owner.pid, submission.owner.start))
+      return undefined;
+    writeJson(path.join(dir, 'submission.json'), { ...submission, owner: thisProcess() } satisfies SubmissionFile);
+    await this.#launch(cluster, submission.request);
+    return readJson<BatchFile>(path.join(dir, 'batch.json'));
   }
 
   async getBatch(cluster: string, batchId: string): Promise<BatchStatus | undefined> {
     const dir = this.#batchDir(cluster, batchId);
-    const batch = readJson<BatchFile>(path.join(dir, 'batch.json'));
-    if (!batch) return fs.existsSync(dir) ? { state: 'starting' } : undefined;
     if (fs.existsSync(path.join(dir, 'killed'))) return { state: 'killed' };
+    const batch = await this.#resumeAbandoned(cluster, batchId);
+    if (!batch) return fs.existsSync(dir) ? { state: 'starting' } : undefined;
     const exit = fs.existsSync(path.join(dir, 'exitcode')) ? fs.readFileSync(path.join(dir, 'exitcode'), 'utf8').trim() : undefined;
     if (exit === undefined) {
       if (alive(batch.pid)) return { state: 'running' };
@@ -185,15 +265,16 @@ export class LocalSparkComputeTarget implements ComputeTarget {
 
   async killBatch(cluster: string, batchId: string): Promise<void> {
     const dir = this.#batchDir(cluster, batchId);
-    const batch = readJson<BatchFile>(path.join(dir, 'batch.json'));
-    if (!batch || fs.existsSync(path.join(dir, 'exitcode'))) return;
+    if (!fs.existsSync(dir) || fs.existsSync(path.join(dir, 'exitcode'))) return;
+    // Written first, so a batch that never started is not started by a later poll either.
     fs.writeFileSync(path.join(dir, 'killed'), new Date().toISOString());
+    const pid = readJson<BatchFile>(path.join(dir, 'batch.json'))?.pid ?? readPid(path.join(dir, 'launched'));
     // The batch runs in its own process group: end spark-submit and its JVM together.
-    if (batch.pid && alive(batch.pid)) {
+    if (pid && alive(pid)) {
       try {
-        process.kill(-batch.pid, 'SIGTERM');
+        process.kill(-pid, 'SIGTERM');
       } catch {
-        process.kill(batch.pid, 'SIGTERM');
+        process.kill(pid, 'SIGTERM');
       }
     }
   }
@@ -210,11 +291,10 @@ export class LocalSparkComputeTarget implements ComputeTarget {
         ? 'failed'
         : undefined;
     if (!state) return undefined;
-    const marker = path.join(dir, `uploaded-${part}`);
-    if (!fs.existsSync(marker)) {
-      await this.#uploadFiles(partDir, { container: batch.output.container, prefix: `${batch.output.prefix}${part}/` });
-      fs.writeFileSync(marker, new Date().toISOString());
-    }
+    await this.#uploadOnce(path.join(dir, `uploaded-${part}`), partDir, {
+      container: batch.output.container,
+      prefix: `${batch.output.prefix}${part}/`,
+    });
     return state;
   }
 
@@ -249,8 +329,6 @@ export class LocalSparkComputeTarget implements ComputeTarget {
   }
 
   async #uploadOutput(dir: string, output: BatchRequest['output']): Promise<void> {
-    const marker = path.join(dir, 'uploaded');
-    if (fs.existsSync(marker)) return;
     // Parts a grid batch's poll already brought over need not travel again.
     const uploadedParts = new Set(
       fs
@@ -258,24 +336,44 @@ export class LocalSparkComputeTarget implements ComputeTarget {
         .filter((f) => f.startsWith('uploaded-'))
         .map((f) => f.slice('uploaded-'.length)),
     );
-    await this.#uploadFiles(path.join(dir, 'output'), output, (file) => !uploadedParts.has(file.split(path.sep)[0]));
-    fs.writeFileSync(marker, new Date().toISOString());
+    await this.#uploadOnce(
+      path.join(dir, 'uploaded'),
+      path.join(dir, 'output'),
+      output,
+      (file) => !uploadedParts.has(file.split(path.sep)[0]),
+    );
   }
 
-  async #uploadFiles(root: string, output: BatchRequest['output'], include: (file: string) => boolean = () => true): Promise<void> {
+  /**
+   * Uploads a folder unless its marker says it was, and the marker's last blob is still there: storage that lost
+   * acknowledged writes in a crash gets them again from the batch folder, which is the truth for a local batch.
+   */
+  async #uploadOnce(marker: string, root: string, output: BatchRequest['output'], include?: (file: string) => boolean): Promise<void> {
+    const last = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : undefined;
+    if (last !== undefined && (last === '' || (await this.opts.blobs.getInfo({ container: output.container, name: last })))) return;
+    const uploadedLast = await this.#uploadFiles(root, output, include);
+    fs.writeFileSync(marker, uploadedLast ?? '');
+  }
+
+  /** Returns the name of the last blob written (the `_SUCCESS` when there is one). */
+  async #uploadFiles(
+    root: string,
+    output: BatchRequest['output'],
+    include: (file: string) => boolean = () => true,
+  ): Promise<string | undefined> {
     const files = fs.existsSync(root)
       ? (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => include(f) && fs.statSync(path.join(root, f)).isFile())
       : [];
     // `_SUCCESS` goes last, as the job wrote it: a reader that sees it sees everything.
     const ordered = [...files.filter((f) => path.basename(f) !== '_SUCCESS'), ...files.filter((f) => path.basename(f) === '_SUCCESS')];
     await this.opts.blobs.ensureContainer(output.container);
+    let last: string | undefined;
     for (const file of ordered) {
       // Hadoop's local checksum files mean nothing once the output is in blob storage.
       if (file.endsWith('.crc')) continue;
-      await this.opts.blobs.create(
-        { container: output.container, name: `${output.prefix}${file.split(path.sep).join('/')}` },
-        fs.readFileSync(path.join(root, file)),
-      );
+      last = `${output.prefix}${file.split(path.sep).join('/')}`;
+      await this.opts.blobs.create({ container: output.container, name: last }, fs.readFileSync(path.join(root, file)));
     }
+    return last;
   }
 }
