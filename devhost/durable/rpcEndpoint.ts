@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody } from '../http/httpServer';
+import { BodyTooLargeError, keepAliveTimeoutMs, readBody } from '../http/httpServer';
 import { writeHostError } from '../http/rpcHttp';
 import { HostLogger } from '../logger';
 
@@ -34,7 +34,7 @@ export class DurableRpcEndpoint {
         else res.destroy();
       });
     });
-    this.#server.keepAliveTimeout = 5000;
+    this.#server.keepAliveTimeout = keepAliveTimeoutMs;
   }
 
   /** `http://127.0.0.1:<port>/<secret>/durabletask/`, once listening. */

@@ -7,6 +7,13 @@ import { HostLogger } from '../logger';
 import { RouteTable } from './routeTable';
 import { toRpcHttpRequest, writeHostError, writeRpcHttpResponse } from './rpcHttp';
 
+/**
+ * Kestrel's default keep-alive, as the real host has. A client reuses an idle connection until a second before the
+ * server's stated timeout, so a short timeout on a loaded machine lets a request cross the server's close of that
+ * connection and fail with "other side closed".
+ */
+export const keepAliveTimeoutMs = 130_000;
+
 export type SystemRouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => Promise<void>;
 
 export interface HttpServerOptions {
@@ -81,7 +88,7 @@ export class DevhostHttpServer {
         else res.destroy();
       });
     });
-    this.#server.keepAliveTimeout = 5000;
+    this.#server.keepAliveTimeout = keepAliveTimeoutMs;
   }
 
   listen(): Promise<number> {

@@ -55,7 +55,9 @@ describe('dashboard API', () => {
       instanceId: newest,
       createdAt: new Date(now.getTime() - 600_000).toISOString(),
       expiresAt: new Date(now.getTime() + 3_000_000).toISOString(),
-      owned: true,
+      // Attached, not created: the host's reaper (at start and every five minutes) deletes an owned cluster whose
+      // run has ended, and the seeded run has; the page lists both kinds the same way.
+      owned: false,
     });
     const windowStart = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 120_000).toISOString();
     const window = emptyWindow(pipeline, `${pipeline}-v1`, seed.productionVersion, windowStart);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { DevhostProcess } from '../support/devhostProcess';
 import { getStatus, postWebhook, startDurableHost, startOrchestration, waitForStatus } from './durableHarness';
 
@@ -43,6 +44,22 @@ describe('the Durable HTTP API answers as the extension does', () => {
     expect(status.createdTime).toMatch(wholeSecond);
     expect(status.lastUpdatedTime).toMatch(wholeSecond);
     await postWebhook(host, `instances/${id}/terminate?reason=cleanup`);
+  });
+
+  test('an idle connection is kept for 130 s as Kestrel keeps it, so a client reusing it does not meet a close', async () => {
+    const keepAlive = await new Promise<string | string[] | undefined>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http
+        .get(`${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${host.masterKey}`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            agent.destroy();
+            resolve(res.headers['keep-alive']);
+          });
+        })
+        .on('error', reject);
+    });
+    expect(keepAlive).toBe('timeout=130');
   });
 
   test('raiseEvent needs JSON content: text/plain is a 400 and the event is not delivered', async () => {

@@ -33,8 +33,19 @@ async function fake(name: string): Promise<FakeDeployment> {
   return f;
 }
 
+/** A connection reset is retried once, as the scoring proxy retries one: this test is about routing, not transport. */
+async function post(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = ((err as Error & { cause?: { code?: string } }).cause ?? {}).code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
+}
+
 async function score(instance: CanopyUnderTest, model: string): Promise<{ status: number; deployment: string | null }> {
-  const res = await fetch(`${instance.host.baseUrl}/api/models/${model}/score`, {
+  const res = await post(`${instance.host.baseUrl}/api/models/${model}/score`, {
     method: 'POST',
     headers: { 'x-functions-key': instance.host.functionKey, 'content-type': 'application/json' },
     body: JSON.stringify({ data: [[0, 1, 2]] }),
