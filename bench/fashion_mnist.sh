@@ -3,7 +3,9 @@
 # image_train candidate per classifier, features computed once (--features-cache).
 # Writes bench/results/fashion-mnist.json from every featurizer's runs under .canopy/bench/.
 # Environment: CANOPY_BENCH_GRID (default 2: fire9/concat_1 averaged over a 2x2 grid, 2,048
-# values; 1 = the global 512-value pooling setup.sh prepares). Takes tens of minutes on 2 cores.
+# values; 1 = the global 512-value pooling setup.sh prepares) and CANOPY_BENCH_CLASSIFIERS (default
+# all five, space-separated). Candidates of bench/results/fashion-mnist.json that this run does not train stay
+# in it with the date they were measured. Hours on 2 cores.
 # The braces make bash read the whole script before running it, so editing the file
 # cannot disturb a run in progress.
 {
@@ -21,7 +23,7 @@ declare -A PARAMS=(
   [multilayer_perceptron]='{"hiddenUnits": 128, "maxIter": 100}'
   [gradient_boosted_trees]='{"maxIter": 30, "maxDepth": 5, "featureSubsetStrategy": "sqrt"}'
 )
-ORDER=(logistic_regression linear_svm random_forest multilayer_perceptron gradient_boosted_trees)
+read -r -a ORDER <<< "${CANOPY_BENCH_CLASSIFIERS:-logistic_regression linear_svm random_forest multilayer_perceptron gradient_boosted_trees}"
 
 "$ROOT/jobs/setup.sh"
 if [ "$GRID" = 1 ]; then
@@ -35,10 +37,12 @@ fi
 RUNS="$ROOT/.canopy/bench/fashion-mnist/$NAME"
 mkdir -p "$RUNS"
 timings="$RUNS/wall-milliseconds.tsv"
-: > "$timings"
+touch "$timings"
 # Dense 2,048-value features of 60,000 images need more than the runner's default 4g.
 export CANOPY_SPARK_DRIVER_MEMORY="${CANOPY_SPARK_DRIVER_MEMORY:-8g}"
 for classifier in "${ORDER[@]}"; do
+  [ -n "${PARAMS[$classifier]:-}" ] || { echo "fashion-mnist bench: unknown classifier '$classifier' (known: ${!PARAMS[*]})" >&2; exit 2; }
+  sed -i "/^$classifier\t/d" "$timings"
   echo "fashion-mnist bench: $NAME $classifier ${PARAMS[$classifier]}"
   started=$(date +%s%N)
   "$ROOT/jobs/spark-submit.sh" image_train.py --input "$DATA" --output "$RUNS/$classifier" \
@@ -47,6 +51,6 @@ for classifier in "${ORDER[@]}"; do
   echo -e "$classifier\t$(( ($(date +%s%N) - started) / 1000000 ))" >> "$timings"
 done
 "$ROOT/jobs/.venv/bin/python" "$ROOT/bench/fashion_mnist_report.py" --runs "$ROOT/.canopy/bench/fashion-mnist" \
-  --output "$ROOT/bench/results/fashion-mnist.json"
+  --previous "$ROOT/bench/results/fashion-mnist.json" --output "$ROOT/bench/results/fashion-mnist.json"
 exit
 }

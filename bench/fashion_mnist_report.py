@@ -1,7 +1,8 @@
 """Collect the Fashion-MNIST bench runs into bench/results/fashion-mnist.json.
 
 --runs holds one folder per featurizer, each with one image_train output per classifier and
-wall-milliseconds.tsv (classifier, wall time of its spark-submit).
+wall-milliseconds.tsv (classifier, wall time of its spark-submit). --previous: an earlier result whose
+candidates this run did not train are kept, each with the date it was measured.
 """
 import argparse
 import datetime
@@ -54,21 +55,35 @@ def candidates_of(folder: str, featurizer: str) -> list:
     return found
 
 
+def kept_from(previous_path, fresh: list) -> list:
+    """The previous result's candidates that no fresh run replaces, each with when it was measured."""
+    if not previous_path or not os.path.exists(previous_path):
+        return []
+    with open(previous_path, encoding="utf-8") as handle:
+        previous = json.load(handle)
+    trained = {(candidate["featurizer"], candidate["classifier"]) for candidate in fresh}
+    return [dict(candidate, measured=candidate.get("measured", previous["date"])) for candidate in previous["candidates"]
+            if (candidate["featurizer"], candidate["classifier"]) not in trained]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", required=True)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--previous", help="an earlier fashion-mnist.json whose other candidates to keep")
     args = parser.parse_args()
-    candidates = [candidate for featurizer in sorted(os.listdir(args.runs))
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    candidates = [dict(candidate, measured=now) for featurizer in sorted(os.listdir(args.runs))
                   if os.path.isdir(os.path.join(args.runs, featurizer))
                   for candidate in candidates_of(os.path.join(args.runs, featurizer), featurizer)]
+    candidates += kept_from(args.previous, candidates)
     best = max(candidates, key=lambda candidate: candidate["accuracy"])
     result = {
         "dataset": "Fashion-MNIST (Debian dataset-fashion-mnist), 60,000 train / 10,000 test, 10 classes",
         "sparkMaster": os.environ.get("CANOPY_SPARK_MASTER", "local[2]"),
         "machineCores": os.cpu_count(),
         "python": platform.python_version(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": now,
         "note": "wall and stage seconds were measured while other test suites shared the 2 cores",
         "candidates": candidates,
         "best": {key: best[key] for key in ("featurizer", "classifier", "accuracy")},

@@ -58,7 +58,8 @@ child.on('exit', (code) => {
     console.error(`bench:pipeline: the demo printed no summary (exit ${code})`);
     process.exit(1);
   }
-  const jobs = jobSeconds(candidateMetrics(state));
+  const metrics = candidateMetrics(state);
+  const jobs = jobSeconds(metrics);
   const trainSeconds = summary.stageSeconds?.train;
   const result = {
     benchmark: 'pipeline',
@@ -76,6 +77,7 @@ child.on('exit', (code) => {
     demoWallSeconds: summary.wallSeconds,
     stageSeconds: summary.stageSeconds,
     jobSeconds: jobs,
+    candidateSeconds: metrics.map((m) => ({ classifier: m.classifier, params: m.params, timings: m.timings })),
     trainEfficiency: trainSeconds ? Math.round(((jobs.featurize + jobs.fit + jobs.evaluate) / trainSeconds) * 1000) / 1000 : undefined,
     targets: { trainSecondsAtMost: 60, trainEfficiencyAtLeast: 0.75, demoWallSecondsBelow: 120 },
     orchestration: summary.orchestration,
@@ -85,7 +87,7 @@ child.on('exit', (code) => {
   };
   fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench', 'results', 'pipeline.json'), JSON.stringify(result, null, 2) + '\n');
-  fs.rmSync(state, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP_STATE) fs.rmSync(state, { recursive: true, force: true });
   console.log(`wrote bench/results/pipeline.json`);
   process.exit(summary.pipelineStatus === 'succeeded' ? 0 : 1);
 });

@@ -142,7 +142,8 @@ def train_candidate(spark, args, shared: dict, candidate: dict, output: str, fea
         model = classifiers.build(classifier, params, args.seed).fit(shared["trainRows"])
 
     with timings.phase("evaluate"):
-        predicted = training.collect_predictions(model.transform(shared["testRows"]), classifiers.score_column(classifier),
+        predicted = training.collect_predictions(classifiers.transform(model, shared["testRows"]),
+                                                 classifiers.score_column(classifier),
                                                  extra_columns=["features"])
         quality = training.evaluate(predicted, labels)
 
@@ -194,7 +195,9 @@ def train(args) -> None:
     shared = prepare(spark, args)
     featurize_share = shared["durationsSeconds"]["featurize"] / len(candidates)
     grid.run(spark, args, candidates,
-             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share))
+             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share),
+             cost=lambda candidate: classifiers.fit_cost(candidate["classifier"], candidate["params"],
+                                                         len(shared["labels"])))
 
 
 def write_package(directory, args, classifier, document, preprocessing, labels, feature_count, combined_bytes, head_bytes):

@@ -165,7 +165,8 @@ def train_candidate(spark, args, shared: dict, candidate: dict, output: str, fea
 
     with timings.phase("evaluate"):
         columns = ["serverType"] + wf.NUMERIC_FEATURES + wf.ONE_HOT_NUMERIC
-        predicted = training.collect_predictions(model.transform(shared["testRows"]), classifiers.score_column(classifier),
+        predicted = training.collect_predictions(classifiers.transform(model, shared["testRows"]),
+                                                 classifiers.score_column(classifier),
                                                  extra_columns=columns)
         quality = training.evaluate(predicted, LABELS)
 
@@ -217,7 +218,9 @@ def train(args) -> None:
     shared = prepare(spark, args)
     featurize_share = sum(shared["durationsSeconds"].values()) / len(candidates)
     grid.run(spark, args, candidates,
-             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share))
+             lambda candidate, output: train_candidate(spark, args, shared, candidate, output, featurize_share),
+             cost=lambda candidate: classifiers.fit_cost(candidate["classifier"], candidate["params"],
+                                                         len(LABELS)))
 
 
 def write_package(directory, args, classifier, document, model_bytes, period_seconds):

@@ -89,8 +89,20 @@ def failure_document(error: BaseException) -> dict:
     return {"message": message, "log": "\n".join(lines[-LOG_TAIL_LINES:])}
 
 
-def run(spark, args, candidates: list, train_one) -> None:
-    """train_one(candidate, output) per candidate, `--parallelism` at once.
+def costliest_first(candidates: list, cost) -> list:
+    """Candidates by descending cost(candidate), ties in grid order; a candidate whose cost cannot be
+    estimated (a bad hyper-parameter) goes last, to fail on its own when its turn comes."""
+    def estimate(candidate):
+        try:
+            return cost(candidate)
+        except cli.JobError:  # the candidate's own attempt reports the fault
+            return -1
+    return sorted(candidates, key=estimate, reverse=True)
+
+
+def run(spark, args, candidates: list, train_one, cost) -> None:
+    """train_one(candidate, output) per candidate, `--parallelism` at once, costliest first by
+    cost(candidate).
 
     One candidate (no id) runs as before: its error ends the job. In grid mode a failure is written
     to that candidate's _FAILED and the job fails only when every candidate did.
@@ -115,7 +127,7 @@ def run(spark, args, candidates: list, train_one) -> None:
             outcomes[candidate["id"]] = outcome
 
     with ThreadPoolExecutor(max_workers=min(args.parallelism, len(candidates)), thread_name_prefix="candidate") as pool:
-        list(pool.map(attempt, candidates))
+        list(pool.map(attempt, costliest_first(candidates, cost)))
     if all(outcome is not None for outcome in outcomes.values()):
         raise cli.JobError(f"every candidate of the grid failed; first: {next(iter(outcomes.values()))}")
 

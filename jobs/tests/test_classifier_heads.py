@@ -55,6 +55,23 @@ def test_onnx_head_predicts_what_spark_predicts(spark, blobs, tmp_path, classifi
     np.testing.assert_allclose(scores, np.stack(predicted["scores"].to_numpy()), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("classifier,params", [("linear_svm", {"maxIter": 20}), ("gradient_boosted_trees", {"maxIter": 3})])
+def test_one_vs_rest_models_transform_in_the_jvm_as_pyspark_transforms(spark, blobs, classifier, params):
+    from pyspark.ml.functions import vector_to_array
+
+    frame, _ = blobs
+    model = classifiers.build(classifier, classifiers.resolve_params(classifier, params), seed=5).fit(frame)
+
+    def collected(transformed):
+        return transformed.select("prediction", vector_to_array("rawPrediction").alias("margins"), "features").toPandas()
+
+    ours, pyspark_own = collected(classifiers.transform(model, frame)), collected(model.transform(frame))
+    assert len(set(ours["prediction"])) > 1
+    np.testing.assert_array_equal(ours["prediction"].to_numpy(), pyspark_own["prediction"].to_numpy())
+    np.testing.assert_allclose(np.stack(ours["margins"].to_numpy()), np.stack(pyspark_own["margins"].to_numpy()))
+    assert np.stack(ours["margins"].to_numpy()).shape == (400, CLASS_COUNT)
+
+
 def test_perceptron_head_can_take_double_features_from_a_scaling_pipeline():
     layers = [(np.eye(2), np.zeros(2)), (np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2))]
     head = onnx_heads.perceptron_head(layers, np.zeros(2), np.ones(2), 13, 7, double_input=True)

@@ -100,3 +100,25 @@ def test_workload_grid_trains_in_one_application(spark, workload_etl_output, tmp
     assert set(metrics["timings"]) == {"featurize", "fit", "evaluate", "write"}
     assert "regParam=-1" in read_json(tmp_path / "svm-bad" / grid.FAILED_MARKER)["message"]
     assert not (tmp_path / "svm-bad" / "_SUCCESS").exists()
+
+
+def test_the_costliest_fits_start_first_and_a_candidate_that_cannot_be_costed_last():
+    from canopy_jobs import classifiers
+
+    demo = [
+        {"id": "lr", "classifier": "logistic_regression", "params": {"maxIter": 200}},
+        {"id": "rf", "classifier": "random_forest", "params": {"numTrees": 60, "maxDepth": 10}},
+        {"id": "bad", "classifier": "linear_svm", "params": {"maxIter": -3}},
+        {"id": "svm", "classifier": "linear_svm", "params": {"maxIter": 100}},
+    ]
+    order = grid.costliest_first(demo, lambda c: classifiers.fit_cost(c["classifier"], c["params"], 10))
+    assert [c["id"] for c in order] == ["svm", "rf", "lr", "bad"]
+
+
+def test_a_grid_starts_its_candidates_in_cost_order(tmp_path):
+    started = []
+    args = argparse.Namespace(output=str(tmp_path), parallelism=1)
+    candidates = [{"id": name, "classifier": "x", "params": {"cost": cost}} for name, cost in (("a", 1), ("b", 3), ("c", 2))]
+    grid.run(None, args, candidates, lambda candidate, _: started.append(candidate["id"]),
+             cost=lambda candidate: candidate["params"]["cost"])
+    assert started == ["b", "c", "a"]
