@@ -5,6 +5,7 @@ Python's open() would only ever see the local disk.
 """
 import os
 import tempfile
+import uuid
 
 
 def _filesystem(spark, uri: str):
@@ -37,12 +38,23 @@ def child_directories(spark, uri: str) -> list:
 
 
 def write_bytes(spark, uri: str, data: bytes) -> None:
+    """Writes under a hidden temporary name, then renames into place.
+
+    Hadoop file systems (local, HDFS, ABFS) show a file from create() on, empty until close(): a
+    poller that sees `_FAILED` must not read it before its message is there.
+    """
     filesystem, path = _filesystem(spark, uri)
-    stream = filesystem.create(path, True)
+    temporary = spark._jvm.org.apache.hadoop.fs.Path(path.getParent(), f"_tmp.{uuid.uuid4().hex}.{path.getName()}")
+    stream = filesystem.create(temporary, True)
     try:
         stream.write(bytearray(data))
     finally:
         stream.close()
+    if filesystem.exists(path):
+        filesystem.delete(path, False)
+    if not filesystem.rename(temporary, path):
+        filesystem.delete(temporary, False)
+        raise OSError(f"could not rename {temporary.toString()} to {uri}")
 
 
 def write_text(spark, uri: str, text: str) -> None:
