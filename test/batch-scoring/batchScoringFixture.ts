@@ -81,7 +81,8 @@ export async function startBatch(canopy: CanopyUnderTest, model: string, prefix:
 /**
  * Registers the test image package (a real model trained by image_train.py) as version 1 of
  * `model`, production, and when `deploy` runs it with the local deployer and records the
- * deployment healthy with all the traffic. Returns the scorer's endpoint.
+ * deployment healthy with all the traffic as soon as its endpoint is known. Returns the scorer's endpoint once it
+ * answers.
  */
 export async function registerImageModel(canopy: CanopyUnderTest, model: string, deploy = true): Promise<string | undefined> {
   const pkg = imageModelPackage();
@@ -117,13 +118,15 @@ export async function registerImageModel(canopy: CanopyUnderTest, model: string,
   });
   const name = `canopy-${model}-v1`;
   await deployer.beginDeploy({ name, model, version: 1, packageUri, cpu: 1, memoryGb: 1 });
+  // No run owns this server, so the registry must from the start: the host's reaper (at start and every five
+  // minutes) deletes a model server no registry entry serves.
+  const endpoint = (await deployer.getDeployment(name))?.endpoint;
+  if (!endpoint) throw new Error(`the test deployment has no endpoint: ${JSON.stringify(await deployer.getDeployment(name))}`);
+  await addDeployment(model, name, endpoint, 100);
   const deadline = Date.now() + 120_000;
   for (;;) {
     const state = await deployer.getDeployment(name);
-    if (state?.state === 'running' && state.endpoint) {
-      await addDeployment(model, name, state.endpoint, 100);
-      return state.endpoint;
-    }
+    if (state?.state === 'running') return endpoint;
     if (state?.state === 'failed' || Date.now() > deadline) throw new Error(`the test deployment did not start: ${JSON.stringify(state)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
