@@ -7,9 +7,9 @@ import { registerModel } from './registeredModels';
 // CANOPY_TRAFFIC_REFRESH_MS at its default. The stated bound: a change made through one instance is followed by its own
 // next request, and by every other instance's requests sent more than refreshMs + one registry read after it.
 const refreshMs = 1000;
-// One read takes ~3 ms on the emulator; the rest is slack for timers slipping on a loaded two-core machine (one CI
-// run saw 1.59 s). A refresh interval of 4 s fails this.
-const boundMs = refreshMs + 1000;
+// One read takes ~3 ms on the emulator; the rest is slack for timers slipping on a loaded two-core machine (CI runs
+// saw 1.59 s and 2.08 s). A refresh interval of 4 s fails this in most runs, one that never refreshes in every run.
+const boundMs = refreshMs + 1500;
 
 let first: CanopyUnderTest;
 let second: CanopyUnderTest;
