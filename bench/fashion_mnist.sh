@@ -2,9 +2,10 @@
 # Full Fashion-MNIST (60,000 train / 10,000 test) through a SqueezeNet featurizer, one
 # image_train candidate per classifier, features computed once (--features-cache).
 # Writes bench/results/fashion-mnist.json from every featurizer's runs under .canopy/bench/.
-# Environment: CANOPY_BENCH_GRID (default 2: fire9/concat_1 averaged over a 2x2 grid, 2,048
-# values; 1 = the global 512-value pooling setup.sh prepares) and CANOPY_BENCH_CLASSIFIERS (default
-# all five, space-separated). Candidates of bench/results/fashion-mnist.json that this run does not train stay
+# Environment: CANOPY_BENCH_LAYER (default fire9/concat_1, the last fire module; fire5/concat_1 is
+# the 27x27 map before the last max-pool), CANOPY_BENCH_GRID (default 2: the layer averaged over a
+# 2x2 grid; 1 with fire9 = the global 512-value pooling setup.sh prepares) and CANOPY_BENCH_CLASSIFIERS
+# (default all five, space-separated). Candidates of bench/results/fashion-mnist.json that this run does not train stay
 # in it with the date they were measured. Hours on 2 cores.
 # The braces make bash read the whole script before running it, so editing the file
 # cannot disturb a run in progress.
@@ -13,6 +14,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GRID="${CANOPY_BENCH_GRID:-2}"
+LAYER="${CANOPY_BENCH_LAYER:-fire9/concat_1}"
 SHARED_DATA="${CANOPY_SHARED_DATA:-$ROOT/../shared/data}"
 DATA="$ROOT/.canopy/data/fashion-mnist"
 SEED=42
@@ -26,11 +28,12 @@ declare -A PARAMS=(
 read -r -a ORDER <<< "${CANOPY_BENCH_CLASSIFIERS:-logistic_regression linear_svm random_forest multilayer_perceptron gradient_boosted_trees}"
 
 "$ROOT/jobs/setup.sh"
-if [ "$GRID" = 1 ]; then
+if [ "$GRID" = 1 ] && [ "$LAYER" = fire9/concat_1 ]; then
   NAME=squeezenet1.1-pooled
 else
   NAME="squeezenet1.1-grid$GRID"
-  "$ROOT/jobs/.venv/bin/python" "$ROOT/jobs/prepare_featurizer.py" --grid "$GRID" --layer fire9/concat_1 \
+  [ "$LAYER" = fire9/concat_1 ] || NAME="squeezenet1.1-${LAYER%%/*}-grid$GRID"
+  "$ROOT/jobs/.venv/bin/python" "$ROOT/jobs/prepare_featurizer.py" --grid "$GRID" --layer "$LAYER" \
     --model "$SHARED_DATA/models/squeezenet1.1/squeezenet1.1-fp16.onnx" --output "$ROOT/.canopy/models/$NAME.onnx"
 fi
 "$ROOT/jobs/.venv/bin/python" "$ROOT/jobs/import_fashion_mnist.py" --output "$DATA" --seed "$SEED"

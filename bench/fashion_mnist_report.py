@@ -19,6 +19,8 @@ PAPER_BASELINES = {
 FEATURIZERS = {
     "squeezenet1.1-pooled": "SqueezeNet 1.1 fire9/concat_1, global average (512 values)",
     "squeezenet1.1-grid2": "SqueezeNet 1.1 fire9/concat_1, average over a 2x2 grid of 7x7 windows (2,048 values)",
+    "squeezenet1.1-fire5-grid3": "SqueezeNet 1.1 fire5/concat_1 (27x27, before the last max-pool), average over a 3x3 "
+                                 "grid of 9x9 windows (2,304 values)",
 }
 
 
