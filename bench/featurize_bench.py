@@ -130,11 +130,11 @@ def main() -> None:
                   f"rawOnnxImagesPerSec is the better of the two. {ROUNDS} rounds alternating Spark, raw with "
                   f"{cores} threads and raw with 1, best of each. CPU per image: Spark's whole process tree (driver, "
                   "JVM, Python workers), best pass; raw: the one-thread loop, best pass. "
-                  "Changed from the 0.677 run: class "
-                  "folders are loaded by name instead of a glob over the files (the glob cost ~4 ms of JVM CPU "
-                  "per file, as much as featurizing the image), and the bilinear resize is separable with "
-                  "greyscale images resized once rather than per replicated channel (bit-identical tensors, "
-                  "~6x less preprocessing); Spark's CPU per image went from 15.3 ms to ~7 ms.",
+                  "Changed from the 0.809 run: PySpark's worker calls importlib.invalidate_caches() at every "
+                  "task, which on CPython 3.10/3.11 re-reads the directory of every zip on the path (pyspark.zip, "
+                  "py4j, the jobs' bundle), ~125 ms of CPU per task; the jobs' workers now re-read an archive only "
+                  "when it changed (canopy_jobs/python_worker.py). From the 0.677 run: class folders loaded by "
+                  "name instead of a glob over the files, and a separable bilinear resize.",
         "loadAverage": {"start": load_at_start, "end": load_average()},
         "note": "measured while other work shared the 2 cores (see loadAverage)",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

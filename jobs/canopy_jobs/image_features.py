@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import functions as F
 
-from canopy_jobs import images, storage
+from canopy_jobs import images, python_worker, storage
 
 FEATURE_SCHEMA = "split string, path string, label string, features array<float>, error string"
 _sessions = {}
@@ -50,9 +50,13 @@ def list_images(spark, root: str, split: str, sample_fraction: float, seed: int)
 
 
 def cached_session(model_bytes: bytes):
-    """One InferenceSession per Python worker and model; one intra-op thread per Spark task."""
+    """One InferenceSession per Python worker and model; one intra-op thread per Spark task.
+
+    Every mapInPandas function of the jobs starts here, in the worker, so this is also where the
+    worker's per-task import-cache cost is trimmed (python_worker)."""
     import onnxruntime as ort
 
+    python_worker.reread_archives_only_when_changed()
     key = hashlib.sha256(model_bytes).hexdigest()
     if key not in _sessions:
         options = ort.SessionOptions()
