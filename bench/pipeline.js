@@ -3,7 +3,7 @@
 // how it splits across stages, the orchestration's time outside activities, and trainEfficiency:
 // (featurize + Σ fit + Σ evaluate, as the jobs measured them in each candidate's metrics.json
 // `timings`) / the train stage's wall time.
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -28,6 +28,18 @@ function candidateMetrics(stateDir) {
     ? fs.readdirSync(compute, { recursive: true }).filter((f) => /[\\/]output[\\/](.+[\\/])?metrics\.json$/.test(f))
     : [];
   return files.map((f) => JSON.parse(fs.readFileSync(path.join(compute, f), 'utf8')));
+}
+
+/** The machine's speed today (bench/cpu_yardstick.py), so runs on different days compare. */
+function cpuYardstick() {
+  const python = path.join(root, 'jobs', '.venv', 'bin', 'python');
+  const featurizer = path.join(env.CANOPY_MODELS_DIR, 'squeezenet1.1-pooled.onnx');
+  const probe = spawnSync(python, [path.join(root, 'bench', 'cpu_yardstick.py'), featurizer], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.error(`bench:pipeline: the CPU yardstick failed: ${probe.stderr.trim().split('\n').pop()}`);
+    return undefined;
+  }
+  return JSON.parse(probe.stdout.trim().split('\n').pop());
 }
 
 /** Seconds per phase summed over the candidates: their featurize shares add up to each featurize once. */
@@ -69,6 +81,7 @@ child.on('exit', (code) => {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
       loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      cpuYardstick: cpuYardstick(),
     },
     sampleFraction: Number(fraction),
     pipelineStatus: summary.pipelineStatus,
