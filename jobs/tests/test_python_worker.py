@@ -14,6 +14,11 @@ def write_archive(path, modules: dict) -> None:
             archive.writestr(f"{name}.py", source)
 
 
+def reads_of(reads: list, path) -> list:
+    # Other tests of the session leave importers of their own archives (Spark's --py-files bundles) behind.
+    return [archive for archive in reads if archive == str(path)]
+
+
 @pytest.fixture
 def archive_on_path(tmp_path, monkeypatch):
     path = tmp_path / "bundle.zip"
@@ -33,7 +38,7 @@ def test_unpatched_invalidation_rereads_an_unchanged_archive_on_this_python(arch
     importlib.import_module("canopy_probe_first")
     reads.clear()
     importlib.invalidate_caches()
-    assert reads == [str(path)]
+    assert reads_of(reads, path) == [str(path)]
 
 
 def test_an_unchanged_archive_is_not_reread(archive_on_path):
@@ -44,7 +49,7 @@ def test_an_unchanged_archive_is_not_reread(archive_on_path):
     reads.clear()
     for _ in range(3):
         importlib.invalidate_caches()
-    assert reads == []
+    assert reads_of(reads, path) == []
 
 
 def test_a_rewritten_archive_is_reread_and_its_new_modules_import(archive_on_path):
@@ -55,7 +60,7 @@ def test_a_rewritten_archive_is_reread_and_its_new_modules_import(archive_on_pat
     write_archive(path, {"canopy_probe_first": "VALUE = 1\n", "canopy_probe_second": "VALUE = 2\n"})
     reads.clear()
     importlib.invalidate_caches()
-    assert reads == [str(path)]
+    assert reads_of(reads, path) == [str(path)]
     assert importlib.import_module("canopy_probe_second").VALUE == 2
 
 
