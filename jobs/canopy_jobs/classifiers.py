@@ -11,13 +11,13 @@ Maven Central. Spark's GBT needs no jar at all on either side.
 """
 import numpy as np
 from pyspark.ml import Estimator, Pipeline, PipelineModel
-from pyspark.ml.classification import (GBTClassifier, LinearSVC, LogisticRegression, LogisticRegressionModel,
+from pyspark.ml.classification import (GBTClassifier, LogisticRegression, LogisticRegressionModel,
                                        MultilayerPerceptronClassifier, OneVsRest, OneVsRestModel,
                                        RandomForestClassificationModel, RandomForestClassifier)
 from pyspark.ml.feature import StandardScaler
 from pyspark.sql import functions as F
 
-from canopy_jobs import onnx_heads, storage
+from canopy_jobs import joint_svm, onnx_heads, storage
 from canopy_jobs.cli import JobError
 
 CLASSIFIERS = ("logistic_regression", "random_forest", "linear_svm", "multilayer_perceptron", "gradient_boosted_trees")
@@ -124,16 +124,17 @@ def resolve_params(classifier: str, params: dict) -> dict:
 
 def fit_cost(classifier: str, params: dict, class_count: int) -> int:
     """Roughly how many Spark jobs' time fitting takes, which on the small data of most grids sets its time: a job
-    per iteration (per class one-vs-rest) for the iterative fits, per boosting round and tree level for boosted
-    trees; a forest of 60 trees 10 deep took as long as about 300 iterations, so a level of two trees counts one.
-    A grid starts its costliest candidates first, so the longest fit does not begin after the others and end alone."""
+    per iteration for the iterative fits (a step of the joint SVM is a Python job, about one and a half JVM ones),
+    per class, boosting round and tree level for boosted trees; a forest of 60 trees 10 deep took as long as about
+    300 iterations, so a level of two trees counts one. A grid starts its costliest candidates first, so the longest
+    fit does not begin after the others and end alone."""
     resolved = resolve_params(classifier, params)
-    if classifier == "linear_svm":
-        return resolved["maxIter"] * class_count
     if classifier == "random_forest":
         return max(1, resolved["maxDepth"]) * -(-resolved["numTrees"] // 2)
     if classifier == "gradient_boosted_trees":
         return resolved["maxIter"] * (resolved["maxDepth"] + 1) * class_count
+    if classifier == "linear_svm":
+        return resolved["maxIter"] * 3 // 2
     return resolved["maxIter"]
 
 
@@ -151,7 +152,7 @@ def build(classifier: str, params: dict, seed: int, features_col="features", lab
     if classifier == "random_forest":
         return RandomForestClassifier(seed=seed, **common, **params)
     if classifier == "linear_svm":
-        return OneVsRest(classifier=LinearSVC(**params), parallelism=ONE_VS_REST_PARALLELISM, **common)
+        return joint_svm.JointOneVsRestSVM(params, features_col, label_col)
     if classifier == "gradient_boosted_trees":
         return OneVsRest(classifier=GBTClassifier(seed=seed, **params), parallelism=ONE_VS_REST_PARALLELISM, **common)
     return StandardisedPerceptron(params, seed, features_col, label_col, feature_count, class_count)
