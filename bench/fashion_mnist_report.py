@@ -36,7 +36,8 @@ def candidates_of(folder: str, featurizer: str) -> list:
     found = []
     for classifier in sorted(os.listdir(folder)):
         metrics_path = os.path.join(folder, classifier, "metrics.json")
-        if not os.path.exists(os.path.join(folder, classifier, "_SUCCESS")):
+        success = os.path.join(folder, classifier, "_SUCCESS")
+        if not os.path.exists(success):
             continue
         with open(metrics_path, encoding="utf-8") as handle:
             metrics = json.load(handle)
@@ -53,6 +54,9 @@ def candidates_of(folder: str, featurizer: str) -> list:
             "featuresFromCache": metrics["featuresFromCache"],
             "durationsSeconds": metrics["durationsSeconds"],
             "wallSeconds": wall.get(classifier),
+            # A run folder stays until its classifier is trained again: it was measured when it finished.
+            "measured": datetime.datetime.fromtimestamp(os.path.getmtime(success), datetime.timezone.utc)
+            .isoformat(timespec="seconds"),
         })
     return found
 
@@ -75,7 +79,7 @@ def main() -> None:
     parser.add_argument("--previous", help="an earlier fashion-mnist.json whose other candidates to keep")
     args = parser.parse_args()
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    candidates = [dict(candidate, measured=now) for featurizer in sorted(os.listdir(args.runs))
+    candidates = [candidate for featurizer in sorted(os.listdir(args.runs))
                   if os.path.isdir(os.path.join(args.runs, featurizer))
                   for candidate in candidates_of(os.path.join(args.runs, featurizer), featurizer)]
     candidates += kept_from(args.previous, candidates)
