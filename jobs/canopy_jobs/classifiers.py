@@ -11,13 +11,13 @@ Maven Central. Spark's GBT needs no jar at all on either side.
 """
 import numpy as np
 from pyspark.ml import Estimator, Pipeline, PipelineModel
-from pyspark.ml.classification import (GBTClassifier, LogisticRegression, LogisticRegressionModel,
+from pyspark.ml.classification import (GBTClassifier, LogisticRegressionModel,
                                        MultilayerPerceptronClassifier, OneVsRest, OneVsRestModel,
                                        RandomForestClassificationModel, RandomForestClassifier)
 from pyspark.ml.feature import StandardScaler
 from pyspark.sql import functions as F
 
-from canopy_jobs import joint_svm, onnx_heads, storage
+from canopy_jobs import joint_svm, logistic, onnx_heads, storage
 from canopy_jobs.cli import JobError
 
 CLASSIFIERS = ("logistic_regression", "random_forest", "linear_svm", "multilayer_perceptron", "gradient_boosted_trees")
@@ -148,7 +148,7 @@ def build(classifier: str, params: dict, seed: int, features_col="features", lab
     common = {"featuresCol": features_col, "labelCol": label_col}
     if classifier == "logistic_regression":
         # Multinomial even for two classes keeps one coefficient row per label (one ONNX head shape).
-        return LogisticRegression(family="multinomial", **common, **params)
+        return logistic.MultinomialLogisticRegression(params, features_col, label_col)
     if classifier == "random_forest":
         return RandomForestClassifier(seed=seed, **common, **params)
     if classifier == "linear_svm":

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from canopy_jobs import classifiers
+from canopy_jobs import classifiers, linear_fit
 from canopy_jobs.cli import JobError
 
 CLASS_COUNT = 4
@@ -63,16 +63,25 @@ def test_each_class_reaches_the_objective_of_sparks_own_one_vs_rest(spark, blobs
     assert np.mean(predicted == reference) >= 0.97
 
 
-def test_fits_every_class_in_one_spark_job_per_optimiser_step(spark, blobs):
-    frame, _, _ = blobs
-    params = classifiers.resolve_params("linear_svm", {"regParam": 0.01, "maxIter": 30})
+def fit_counting_jobs(spark, frame, params):
     scheduler = spark.sparkContext._jsc.sc().dagScheduler()
     before = scheduler.nextJobId()
-    classifiers.build("linear_svm", params, seed=1).fit(frame)
-    jobs = scheduler.nextJobId() - before
+    model = classifiers.build("linear_svm", params, seed=1).fit(frame)
+    return model, scheduler.nextJobId() - before
+
+
+def test_rows_too_big_for_the_driver_fit_every_class_in_one_spark_job_per_step(spark, blobs, monkeypatch):
+    frame, _, _ = blobs
+    params = classifiers.resolve_params("linear_svm", {"regParam": 0.01, "maxIter": 30})
+    in_driver, driver_jobs = fit_counting_jobs(spark, frame, params)
+    monkeypatch.setattr(linear_fit, "DRIVER_FIT_BYTES", 0)
+    on_executors, jobs = fit_counting_jobs(spark, frame, params)
     # L-BFGS evaluates about once per step; the first steps' line searches may try a few points.
-    assert jobs <= 2 * params["maxIter"] + 5
-    assert jobs < CLASS_COUNT * params["maxIter"]
+    assert 10 <= jobs <= 2 * params["maxIter"] + 5
+    assert driver_jobs <= 4, "small rows are collected once and fitted without a job per step"
+    for driver, executors in zip(in_driver.models, on_executors.models):
+        np.testing.assert_allclose(driver.coefficients.toArray(), executors.coefficients.toArray(), rtol=1e-9, atol=1e-12)
+        assert driver.intercept == pytest.approx(executors.intercept, rel=1e-9, abs=1e-12)
 
 
 def test_saved_model_is_sparks_one_vs_rest_and_loads_back(spark, blobs, tmp_path):
