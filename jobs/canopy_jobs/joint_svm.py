@@ -19,7 +19,7 @@ from pyspark.ml.common import _py2java
 from pyspark.ml.linalg import Vectors
 from pyspark.ml.wrapper import JavaParams
 
-from canopy_jobs.linear_fit import TrainingRows, minimise
+from canopy_jobs.linear_fit import TrainingRows
 
 
 def _hinge_sums(blocks, weights, offsets):
@@ -63,23 +63,7 @@ class JointOneVsRestSVM(Estimator):
 
     def _solve(self, rows: TrainingRows):
         """(betas, biases) on the standardised features."""
-        class_count, feature_count = rows.class_count, rows.feature_count
-        fit_intercept, reg = self.settings["fitIntercept"], self.settings["regParam"]
-        reg_scale = np.ones(feature_count) if self.settings["standardization"] else np.square(rows.inverse_std)
-
-        def unpack(theta):
-            betas = theta[:class_count * feature_count].reshape(class_count, feature_count)
-            biases = theta[class_count * feature_count:] if fit_intercept else np.zeros(class_count)
-            return betas, biases
-
-        def objective(theta):
-            betas, biases = unpack(theta)
-            hinge, directions, counts = rows.sums(_hinge_sums, *rows.original_space(betas, biases))
-            loss = hinge.sum() / rows.count + 0.5 * reg * np.sum(np.square(betas) * reg_scale)
-            gradient_betas = (directions - np.outer(counts, rows.centre)) * rows.inverse_std / rows.count \
-                + reg * betas * reg_scale
-            gradient = [gradient_betas.ravel()] + ([counts / rows.count] if fit_intercept else [])
-            return loss, np.concatenate(gradient)
-
-        size = class_count * (feature_count + (1 if fit_intercept else 0))
-        return unpack(minimise(objective, np.zeros(size), self.settings["maxIter"], self.settings["tol"]))
+        l2_scale = np.ones(rows.feature_count) if self.settings["standardization"] else np.square(rows.inverse_std)
+        size = rows.class_count * (rows.feature_count + (1 if self.settings["fitIntercept"] else 0))
+        return rows.fit(_hinge_sums, self.settings["regParam"], l2_scale, np.zeros(size), self.settings["maxIter"],
+                        self.settings["tol"])

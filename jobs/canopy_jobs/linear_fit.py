@@ -108,6 +108,28 @@ class TrainingRows:
             yield function(block_iterator, *args)
         return self.blocks.mapPartitions(partial).treeReduce(_sum)
 
+    def fit(self, sums, l2: float, l2_scale, start, max_iter: int, tol: float, l1=None):
+        """(betas, biases) on the standardised features minimising the mean loss plus l2/2 |beta * l2_scale^0.5|^2
+        (and the optional L1 of minimise), from start (betas, then one bias per class when there is an intercept).
+        sums(blocks, weights, offsets) -> (summed loss, sums of dloss/dmargin x, sums of dloss/dmargin)."""
+        class_count, feature_count = self.class_count, self.feature_count
+        coefficients = class_count * feature_count
+        fit_intercept = len(start) > coefficients
+
+        def unpack(theta):
+            return theta[:coefficients].reshape(class_count, feature_count), \
+                theta[coefficients:] if fit_intercept else np.zeros(class_count)
+
+        def objective(theta):
+            betas, biases = unpack(theta)
+            loss, directions, counts = self.sums(sums, *self.original_space(betas, biases))
+            value = np.sum(loss) / self.count + 0.5 * l2 * np.sum(np.square(betas) * l2_scale)
+            gradient_betas = (directions - np.outer(counts, self.centre)) * self.inverse_std / self.count \
+                + l2 * betas * l2_scale
+            return value, np.concatenate([gradient_betas.ravel()] + ([counts / self.count] if fit_intercept else []))
+
+        return unpack(minimise(objective, start, max_iter, tol, l1))
+
     def original_space(self, betas, biases):
         """(weights, intercepts) on the unstandardised features for coefficients on the standardised ones."""
         weights = betas * self.inverse_std

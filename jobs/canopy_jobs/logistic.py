@@ -16,7 +16,7 @@ from pyspark.ml.common import _py2java
 from pyspark.ml.linalg import DenseMatrix, Vectors
 from pyspark.ml.wrapper import JavaParams
 
-from canopy_jobs.linear_fit import TrainingRows, fits_in_driver, minimise
+from canopy_jobs.linear_fit import TrainingRows, fits_in_driver
 
 
 def _softmax_sums(blocks, weights, offsets):
@@ -77,28 +77,12 @@ class MultinomialLogisticRegression(Estimator):
         class_count, feature_count = rows.class_count, rows.feature_count
         fit_intercept, standardization = self.settings["fitIntercept"], self.settings["standardization"]
         alpha, reg = self.settings["elasticNetParam"], self.settings["regParam"]
-        l2, l1 = reg * (1 - alpha), reg * alpha
         l2_scale = np.ones(feature_count) if standardization else np.square(rows.inverse_std)
         l1_scale = np.ones(feature_count) if standardization else rows.inverse_std
-
-        def unpack(theta):
-            betas = theta[:class_count * feature_count].reshape(class_count, feature_count)
-            biases = theta[class_count * feature_count:] if fit_intercept else np.zeros(class_count)
-            return betas, biases
-
-        def objective(theta):
-            betas, biases = unpack(theta)
-            loss, directions, counts = rows.sums(_softmax_sums, *rows.original_space(betas, biases))
-            value = loss[0] / rows.count + 0.5 * l2 * np.sum(np.square(betas) * l2_scale)
-            gradient_betas = (directions - np.outer(counts, rows.centre)) * rows.inverse_std / rows.count \
-                + l2 * betas * l2_scale
-            gradient = [gradient_betas.ravel()] + ([counts / rows.count] if fit_intercept else [])
-            return value, np.concatenate(gradient)
-
         start = [np.zeros(class_count * feature_count)]
         if fit_intercept:
             priors = np.log1p(rows.histogram)
             start.append(priors - priors.mean())
-        l1_weights = np.concatenate([np.tile(l1 * l1_scale, class_count)] + ([np.zeros(class_count)] if fit_intercept else []))
-        theta = minimise(objective, np.concatenate(start), self.settings["maxIter"], self.settings["tol"], l1_weights)
-        return unpack(theta)
+        l1 = np.concatenate([np.tile(reg * alpha * l1_scale, class_count)] + ([np.zeros(class_count)] if fit_intercept else []))
+        return rows.fit(_softmax_sums, reg * (1 - alpha), l2_scale, np.concatenate(start), self.settings["maxIter"],
+                        self.settings["tol"], l1)

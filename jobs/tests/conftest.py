@@ -146,3 +146,18 @@ def trained(spark, shapes_dataset, featurizer, tmp_path_factory):
                                      "--features-cache", cache) == 0
         outputs[classifier] = output
     return outputs
+
+
+def gaussian_classes(spark, seed: int, spread: float, constant_feature: int, classes=4, features=6, rows=400):
+    """Overlapping Gaussian classes like CNN activations (non-negative, tens), cached in two partitions, with one
+    feature that never varies: (frame of labelIndex/features, the features, the labels)."""
+    from pyspark.ml.linalg import Vectors
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 30, size=(classes, features))
+    labels = rng.integers(0, classes, size=rows)
+    values = centres[labels] + rng.normal(0, spread, size=(rows, features))
+    values[:, constant_feature] = 4.5
+    frame = spark.createDataFrame([(float(label), Vectors.dense(row)) for label, row in zip(labels, values)],
+                                  ["labelIndex", "features"])
+    return frame.coalesce(2).cache(), values, labels

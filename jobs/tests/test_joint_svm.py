@@ -4,24 +4,14 @@ import pytest
 
 from canopy_jobs import classifiers, linear_fit
 from canopy_jobs.cli import JobError
+from conftest import gaussian_classes
 
 CLASS_COUNT = 4
-FEATURE_COUNT = 6
-ROWS = 400
 
 
 @pytest.fixture(scope="module")
 def blobs(spark):
-    """Overlapping Gaussian classes like CNN activations (non-negative, tens), one feature that never varies."""
-    from pyspark.ml.linalg import Vectors
-
-    rng = np.random.default_rng(11)
-    centres = rng.uniform(0, 30, size=(CLASS_COUNT, FEATURE_COUNT))
-    labels = rng.integers(0, CLASS_COUNT, size=ROWS)
-    features = centres[labels] + rng.normal(0, 8, size=(ROWS, FEATURE_COUNT))
-    features[:, 2] = 4.5
-    rows = [(float(label), Vectors.dense(row)) for label, row in zip(labels, features)]
-    return spark.createDataFrame(rows, ["labelIndex", "features"]).coalesce(2).cache(), features, labels
+    return gaussian_classes(spark, seed=11, spread=8, constant_feature=2)
 
 
 def linear_svc_objective(weights, intercept, features, signs, reg, standardization):

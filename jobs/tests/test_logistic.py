@@ -3,24 +3,14 @@ import numpy as np
 import pytest
 
 from canopy_jobs import classifiers, linear_fit
+from conftest import gaussian_classes
 
 CLASS_COUNT = 4
-FEATURE_COUNT = 6
-ROWS = 400
 
 
 @pytest.fixture(scope="module")
 def blobs(spark):
-    """Overlapping Gaussian classes like CNN activations (non-negative, tens), one feature that never varies."""
-    from pyspark.ml.linalg import Vectors
-
-    rng = np.random.default_rng(13)
-    centres = rng.uniform(0, 30, size=(CLASS_COUNT, FEATURE_COUNT))
-    labels = rng.integers(0, CLASS_COUNT, size=ROWS)
-    features = centres[labels] + rng.normal(0, 10, size=(ROWS, FEATURE_COUNT))
-    features[:, 4] = 7.0
-    rows = [(float(label), Vectors.dense(row)) for label, row in zip(labels, features)]
-    return spark.createDataFrame(rows, ["labelIndex", "features"]).coalesce(2).cache(), features, labels
+    return gaussian_classes(spark, seed=13, spread=10, constant_feature=4)
 
 
 def logistic_objective(model, features, labels, params):
