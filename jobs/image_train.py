@@ -57,13 +57,14 @@ def load_features(spark, args, featurizer_bytes: bytes, preprocessing: dict):
               for split in ("train", "test")]
     featurized = image_features.featurize(spark, frames[0].unionByName(frames[1]), featurizer_bytes,
                                           preprocessing, args.batch_size)
-    if not args.features_cache:
-        return featurized.persist(), False
-    storage.delete(spark, args.features_cache)
-    featurized.write.parquet(storage.join(args.features_cache, "features"))
-    storage.write_text(spark, storage.join(args.features_cache, "cache-key.json"), json.dumps(key, sort_keys=True))
-    storage.write_text(spark, storage.join(args.features_cache, "_SUCCESS"), "")
-    return spark.read.parquet(storage.join(args.features_cache, "features")), False
+    featurized = featurized.persist()
+    if args.features_cache:
+        # Written from the cached rows, which this application goes on with rather than reading them back.
+        storage.delete(spark, args.features_cache)
+        featurized.write.parquet(storage.join(args.features_cache, "features"))
+        storage.write_text(spark, storage.join(args.features_cache, "cache-key.json"), json.dumps(key, sort_keys=True))
+        storage.write_text(spark, storage.join(args.features_cache, "_SUCCESS"), "")
+    return featurized, False
 
 
 def labelled_vectors(frame, labels: list):
