@@ -5,6 +5,8 @@ export class BlobPathError extends Error {
 export interface BlobPathPattern {
   container: string;
   parameterNames: string[];
+  /** The path below the container split at `/`: what a scan narrows its listings by (`blobScan.ts`). */
+  segments: string[];
   /** Binding data (`{name}`, `{folder}`…) for a blob name, or undefined when it does not match. */
   match(blobName: string): Record<string, string> | undefined;
 }
@@ -44,6 +46,7 @@ export function parseBlobPath(path: string): BlobPathPattern {
   return {
     container,
     parameterNames,
+    segments: rest === '' ? [] : rest.split('/'),
     match(blobName: string) {
       const m = compiled.exec(blobName);
       if (!m) return undefined;

@@ -6,6 +6,7 @@ import { Invoker } from '../invoker';
 import { HostLogger } from '../logger';
 import { connectionString, hostsContainer, storageClients } from '../storage';
 import { BlobPathPattern, parseBlobPath } from './blobPath';
+import { blobsToScan } from './blobScan';
 
 export const poisonQueueName = 'webjobs-blobtrigger-poison';
 export const maxDequeueCount = 5;
@@ -136,7 +137,7 @@ export class BlobTriggerListener {
     let queued = 0;
     for (const w of this.#watched) {
       if (!(await w.container.exists())) continue;
-      for await (const blob of w.container.listBlobsFlat()) {
+      for await (const blob of blobsToScan(w.container, w.pattern)) {
         if (this.#stopped) return false;
         if (!w.pattern.match(blob.name)) continue;
         const etag = bareEtag(blob.properties.etag);
